@@ -1,0 +1,76 @@
+"""Fixtures shared by every test: the real engine of the rig, and cleanup of what tests create."""
+
+from __future__ import annotations
+
+import socket
+from typing import Iterator
+
+import pytest
+
+from tests.rig import BUSYBOX, TEST_LABEL, unique
+from tui.engine import ContainerSpec, Engine, EngineError
+
+
+def _remove_test_objects(engine: Engine) -> None:
+    for c in engine.api.containers(all=True, filters={"label": TEST_LABEL}):
+        try:
+            engine.api.remove_container(c["Id"], force=True)
+        except Exception:
+            pass
+    for img in engine.api.images(filters={"label": TEST_LABEL}):
+        try:
+            engine.api.remove_image(img["Id"], force=True)
+        except Exception:
+            pass
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    """The rig's engine. No skip: if it does not answer, the rig is broken and the test fails."""
+    try:
+        eng = Engine.connect()
+    except EngineError as exc:
+        pytest.fail(f"The test rig's Docker engine does not answer ({exc}); run tests/rig/setup.sh")
+    _remove_test_objects(eng)
+    yield eng
+    _remove_test_objects(eng)
+    eng.close()
+
+
+@pytest.fixture
+def spec_factory():
+    """ContainerSpecs labelled for cleanup, with unique names."""
+
+    def make(image: str = BUSYBOX, **kwargs) -> ContainerSpec:
+        kwargs.setdefault("name", unique())
+        labels = {TEST_LABEL: "1", **kwargs.pop("labels", {})}
+        return ContainerSpec(image=image, labels=labels, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def busybox(engine, spec_factory):
+    """A running busybox container (imported image: Env and Labels are null in its config)."""
+    details = engine.create_and_start(spec_factory())
+    yield details
+    try:
+        engine.remove(details.id, force=True)
+    except EngineError:
+        pass
+
+
+@pytest.fixture
+def held_port() -> Iterator[int]:
+    """A port on 127.0.0.1 held by a plain socket, as another program would hold it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1)
+    yield sock.getsockname()[1]
+    sock.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,0 +1,462 @@
+"""The engine facade: every call the app makes to the Docker engine, typed, with typed errors.
+
+Nothing outside `tui.engine` imports docker-py. Calls block: the UI runs them in thread workers.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import tarfile
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, TypeVar
+
+import docker
+import docker.errors
+import requests.exceptions
+from docker.types import DeviceRequest, Mount
+
+from .connection import Endpoint, resolve_endpoint
+from .errors import (BuildFailed, Cancelled, EngineError, EngineUnreachable, PortInUse, PullFailed,
+                     translate)
+from .models import (BuildResult, ContainerDetails, ContainerSummary, EngineEvent, EngineInfo,
+                     ExecOutput, ImageSummary, LogLine, PullProgress)
+from .streams import LineSplitter, Stream, close_response, http_frames, socket_frames
+
+T = TypeVar("T")
+DEFAULT_TIMEOUT = 30
+
+
+def _engine_call(method: Callable[..., T]) -> Callable[..., T]:
+    """Map every docker-py / requests exception of a facade method to a typed EngineError."""
+
+    @functools.wraps(method)
+    def wrapper(self: "Engine", *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except EngineError:
+            raise
+        except (docker.errors.DockerException, requests.exceptions.RequestException,
+                OSError) as exc:
+            raise translate(exc, endpoint=self.endpoint.display) from exc
+
+    return wrapper
+
+
+@dataclass
+class ContainerSpec:
+    """Everything needed to create a container; the Jupyter layer fills it in."""
+
+    image: str
+    name: str | None = None
+    command: list[str] | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    # container port ("8888/tcp") -> (host ip, host port or None for "engine picks")
+    ports: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    binds: list[tuple[str, str]] = field(default_factory=list)  # (absolute host path, target)
+    labels: dict[str, str] = field(default_factory=dict)
+    user: str | None = None
+    group_add: list[str] = field(default_factory=list)
+    gpu: bool = False
+    restart_policy: str = "no"  # no | on-failure | unless-stopped | always
+    auto_remove: bool = False
+    working_dir: str | None = None
+
+
+class Engine:
+    """One connection to one Docker engine."""
+
+    def __init__(self, endpoint: Endpoint, client: docker.DockerClient, info: EngineInfo,
+                 timeout: int = DEFAULT_TIMEOUT) -> None:
+        self.endpoint = endpoint
+        self.client = client
+        self.api = client.api
+        self.info = info
+        self.timeout = timeout
+        self._extra_clients: set[docker.DockerClient] = set()
+        self._lock = threading.Lock()
+
+    # --- connecting ------------------------------------------------------------------------
+    @classmethod
+    def connect(cls, host: str | None = None, context: str | None = None,
+                timeout: int = DEFAULT_TIMEOUT) -> "Engine":
+        try:
+            endpoint = resolve_endpoint(host, context)
+        except Exception as exc:  # unknown context, unreadable context store
+            raise EngineUnreachable(str(exc), endpoint=context or host or "", reason="other") from exc
+        client = cls._make_client(endpoint, timeout)
+        try:
+            version = client.version()
+        except Exception as exc:
+            client.close()
+            raise translate(exc, endpoint=endpoint.display) from exc
+        info = EngineInfo(endpoint=endpoint.display, version=str(version.get("Version", "?")),
+                          api_version=str(version.get("ApiVersion", "?")),
+                          os=str(version.get("Os", "")), arch=str(version.get("Arch", "")))
+        return cls(endpoint, client, info, timeout)
+
+    @staticmethod
+    def _make_client(endpoint: Endpoint, timeout: int, version: str | None = None) -> docker.DockerClient:
+        try:
+            if endpoint.from_env:
+                return docker.from_env(timeout=timeout, version=version, use_ssh_client=endpoint.is_ssh)
+            return docker.DockerClient(base_url=endpoint.url, tls=endpoint.tls or False,
+                                       timeout=timeout, version=version,
+                                       use_ssh_client=endpoint.is_ssh)
+        except Exception as exc:
+            raise translate(exc, endpoint=endpoint.display) from exc
+
+    def _stream_client(self) -> docker.DockerClient:
+        """A client of its own for a long-lived stream: one requests Session is not thread-safe,
+        and closing it is the only way to end an ssh:// stream."""
+        client = self._make_client(self.endpoint, self.timeout, version=self.info.api_version)
+        with self._lock:
+            self._extra_clients.add(client)
+        return client
+
+    def _release(self, client: docker.DockerClient) -> None:
+        with self._lock:
+            self._extra_clients.discard(client)
+        try:
+            client.close()
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        with self._lock:
+            clients = list(self._extra_clients)
+            self._extra_clients.clear()
+        for c in clients:
+            try:
+                c.close()
+            except Exception:
+                pass
+        self.client.close()
+
+    @_engine_call
+    def ping(self) -> bool:
+        return bool(self.api.ping())
+
+    # --- listing -----------------------------------------------------------------------------
+    @_engine_call
+    def list_containers(self, all: bool = True) -> list[ContainerSummary]:
+        # One call for all rows: the high-level containers.list() inspects each one.
+        return [ContainerSummary.from_list(raw) for raw in self.api.containers(all=all)]
+
+    @_engine_call
+    def list_images(self) -> list[ImageSummary]:
+        return [ImageSummary.from_list(raw) for raw in self.api.images()]
+
+    @_engine_call
+    def inspect_container(self, container_id: str) -> ContainerDetails:
+        return ContainerDetails.from_inspect(self.api.inspect_container(container_id))
+
+    @_engine_call
+    def inspect_image(self, reference: str) -> ImageSummary:
+        return ImageSummary.from_inspect(self.api.inspect_image(reference))
+
+    @_engine_call
+    def image_exists(self, reference: str) -> bool:
+        try:
+            self.api.inspect_image(reference)
+        except docker.errors.ImageNotFound:
+            return False
+        except docker.errors.NotFound:
+            return False
+        return True
+
+    # --- streams -----------------------------------------------------------------------------
+    @_engine_call
+    def events(self, since: int | None = None) -> Stream:
+        """Container and image events as EngineEvent; close() from any thread ends it.
+        The stream simply ends when the daemon goes away: the caller then reconnects and re-lists."""
+        client = self._stream_client()
+        api = client.api
+        params: dict[str, Any] = {"filters": '{"type":["container","image"]}'}
+        if since is not None:
+            params["since"] = since
+        try:
+            response = api._get(api._url("/events"), params=params, stream=True, timeout=None)
+            api._raise_for_status(response)
+        except Exception:
+            self._release(client)
+            raise
+        raw = api._stream_helper(response, decode=True)
+
+        def iterate() -> Iterator[EngineEvent]:
+            try:
+                for msg in raw:
+                    if isinstance(msg, dict):
+                        yield EngineEvent.from_raw(msg)
+            finally:
+                self._release(client)
+
+        return Stream(iterate(), lambda: close_response(response, client))
+
+    @_engine_call
+    def logs(self, container_id: str, *, tail: int | None = 200, since: str | int | None = None,
+             timestamps: bool = False, follow: bool = True, tty: bool | None = None) -> Stream:
+        """LogLine per whole line from stdout and stderr. close() ends it from any thread."""
+        client = self._stream_client()
+        api = client.api
+        params: dict[str, Any] = {"stdout": 1, "stderr": 1, "follow": int(follow),
+                                  "timestamps": int(timestamps),
+                                  # tail must be an int or "all": any other string means "all"
+                                  "tail": "all" if tail is None else int(tail)}
+        if since is not None:
+            params["since"] = since
+        try:
+            if tty is None:
+                tty = bool((api.inspect_container(container_id).get("Config") or {}).get("Tty"))
+            response = api._get(api._url("/containers/{0}/logs", container_id), params=params,
+                                stream=True, timeout=None)
+            api._raise_for_status(response)
+        except Exception:
+            self._release(client)
+            raise
+
+        def iterate() -> Iterator[LogLine]:
+            splitter = LineSplitter()
+            try:
+                for stream_name, data in http_frames(api, response, tty):
+                    for name, line in splitter.feed(stream_name, data):
+                        yield _log_line(name, line, timestamps)
+                for name, line in splitter.flush():
+                    yield _log_line(name, line, timestamps)
+            finally:
+                self._release(client)
+
+        return Stream(iterate(), lambda: close_response(response, client))
+
+    # --- pull --------------------------------------------------------------------------------
+    def pull(self, reference: str, cancel: threading.Event | None = None) -> Iterator[PullProgress]:
+        """Yield the pull's progress after every engine message; raise a typed error on failure.
+        Setting `cancel` stops the transfer (the engine drops the pull when we hang up)."""
+        repo, tag = split_reference(reference)
+        progress = PullProgress(reference=f"{repo}:{tag}")
+        client = self._stream_client()
+        try:
+            try:
+                stream = client.api.pull(repo, tag=tag, stream=True, decode=True)
+                for msg in stream:
+                    if cancel is not None and cancel.is_set():
+                        raise Cancelled(f"Pull of {progress.reference} cancelled")
+                    if "errorDetail" in msg or "error" in msg:
+                        text = (msg.get("errorDetail") or {}).get("message") or msg.get("error")
+                        raise translate(docker.errors.APIError(text, explanation=text),
+                                        endpoint=self.endpoint.display, image=reference)
+                    progress.apply(msg)
+                    yield progress
+            except (docker.errors.DockerException, requests.exceptions.RequestException, OSError,
+                    EngineError) as exc:
+                err = translate(exc, endpoint=self.endpoint.display, image=reference)
+                # A registry failure the mapping does not know is still a failed pull.
+                raise (PullFailed(err.message) if type(err) is EngineError else err) from exc
+        finally:
+            self._release(client)
+        progress.finished = True
+        yield progress
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def create_and_start(self, spec: ContainerSpec) -> ContainerDetails:
+        """Create then start (never `run()`, which pulls silently and leaves debris). A failed
+        start removes the container it created, so the name stays free."""
+        host_port = next((p for _, p in spec.ports.values() if p), None)
+        try:
+            kwargs = self._create_kwargs(spec)
+            container = self.client.containers.create(**kwargs)
+        except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+            raise translate(exc, endpoint=self.endpoint.display, port=host_port,
+                            name=spec.name or "", image=spec.image) from exc
+        try:
+            container.start()
+        except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+            error = translate(exc, endpoint=self.endpoint.display, port=host_port,
+                              name=spec.name or "", image=spec.image)
+            if isinstance(error, PortInUse) and error.port is None:
+                error.port = host_port
+            try:
+                self.api.remove_container(container.id, force=True)
+            except Exception:
+                pass
+            raise error from exc
+        return self.inspect_container(container.id)
+
+    def _create_kwargs(self, spec: ContainerSpec) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "image": spec.image,
+            "detach": True,
+            # tty=False: log frames then carry whole chunks, not one byte per read.
+            "tty": False,
+            "stdin_open": False,
+            "labels": dict(spec.labels),
+            "environment": dict(spec.environment),
+            "ports": {k: v for k, v in spec.ports.items()},
+            "mounts": [Mount(target=target, source=source, type="bind")
+                       for source, target in spec.binds],
+            "auto_remove": spec.auto_remove,
+        }
+        if spec.name:
+            kwargs["name"] = spec.name
+        if spec.command:
+            kwargs["command"] = spec.command
+        if spec.user is not None:
+            kwargs["user"] = spec.user
+        if spec.group_add:
+            kwargs["group_add"] = list(spec.group_add)
+        if spec.working_dir:
+            kwargs["working_dir"] = spec.working_dir
+        if spec.gpu:
+            kwargs["device_requests"] = [DeviceRequest(count=-1, capabilities=[["gpu"]])]
+        if spec.restart_policy and spec.restart_policy != "no" and not spec.auto_remove:
+            kwargs["restart_policy"] = {"Name": spec.restart_policy}
+        return kwargs
+
+    @_engine_call
+    def start(self, container_id: str) -> None:
+        self.api.start(container_id)
+
+    @_engine_call
+    def stop(self, container_id: str, grace: int = 30) -> None:
+        # docker-py adds the grace period to the HTTP timeout itself.
+        self.api.stop(container_id, timeout=grace)
+
+    @_engine_call
+    def restart(self, container_id: str, grace: int = 30) -> None:
+        self.api.restart(container_id, timeout=grace)
+
+    @_engine_call
+    def remove(self, container_id: str, force: bool = False, volumes: bool = False) -> None:
+        self.api.remove_container(container_id, force=force, v=volumes)
+
+    @_engine_call
+    def remove_image(self, reference: str, force: bool = False) -> None:
+        self.api.remove_image(reference, force=force)
+
+    @_engine_call
+    def prune_images(self) -> tuple[int, int]:
+        """Remove dangling images; returns (count, bytes reclaimed)."""
+        result = self.api.prune_images(filters={"dangling": True})
+        return len(result.get("ImagesDeleted") or []), int(result.get("SpaceReclaimed") or 0)
+
+    # --- inside containers -------------------------------------------------------------------
+    def exec_stream(self, container_id: str, cmd: list[str], *, user: str | None = None,
+                    environment: dict[str, str] | None = None, workdir: str | None = None,
+                    cancel: threading.Event | None = None) -> Iterator[ExecOutput]:
+        """Run `cmd` (a list: no host shell involved) and yield its output lines; the last item
+        is ExecOutput('exit', '<code>')."""
+        client = self._stream_client()
+        api = client.api
+        try:
+            try:
+                exec_id = api.exec_create(container_id, cmd, stdout=True, stderr=True, tty=False,
+                                          user=user or "", environment=environment,
+                                          workdir=workdir)["Id"]
+                response = api._post_json(api._url("/exec/{0}/start", exec_id),
+                                          data={"Tty": False, "Detach": False}, stream=True)
+                api._raise_for_status(response)
+                splitter = LineSplitter()
+                for name, data in socket_frames(api, response, tty=False):
+                    if cancel is not None and cancel.is_set():
+                        close_response(response, client)
+                        raise Cancelled("Command cancelled")
+                    for stream, line in splitter.feed(name, data):
+                        yield ExecOutput(stream, line.decode("utf-8", "replace"))
+                for stream, line in splitter.flush():
+                    yield ExecOutput(stream, line.decode("utf-8", "replace"))
+                code = self.api.exec_inspect(exec_id).get("ExitCode")
+            except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+                raise translate(exc, endpoint=self.endpoint.display) from exc
+        finally:
+            self._release(client)
+        yield ExecOutput("exit", str(code if code is not None else -1))
+
+    @_engine_call
+    def exec_capture(self, container_id: str, cmd: list[str], user: str | None = None,
+                     environment: dict[str, str] | None = None) -> tuple[int, str]:
+        """Run a short command and return (exit code, stdout)."""
+        exec_id = self.api.exec_create(container_id, cmd, stdout=True, stderr=False, tty=False,
+                                       user=user or "", environment=environment)["Id"]
+        out = self.api.exec_start(exec_id, stream=False)
+        code = self.api.exec_inspect(exec_id).get("ExitCode")
+        return (int(code) if code is not None else -1,
+                out.decode("utf-8", "replace") if isinstance(out, bytes) else str(out))
+
+    # --- images from containers and Dockerfiles ----------------------------------------------
+    @_engine_call
+    def commit(self, container_id: str, repository: str, tag: str = "latest",
+               message: str = "", changes: list[str] | None = None) -> str:
+        result = self.api.commit(container_id, repository=repository, tag=tag, message=message,
+                                 changes=changes)
+        return str(result.get("Id", ""))
+
+    def build(self, dockerfile: str, tag: str, files: dict[str, bytes] | None = None,
+              cancel: threading.Event | None = None) -> Iterator[str | BuildResult]:
+        """Build from Dockerfile text plus optional context files; yields output lines, then a
+        BuildResult. A failing step raises BuildFailed naming that step."""
+        context = _tar_context(dockerfile, files or {})
+        client = self._stream_client()
+        image_id = ""
+        last_step = ""
+        try:
+            try:
+                for msg in client.api.build(fileobj=context, custom_context=True, tag=tag, rm=True,
+                                            forcerm=True, decode=True):
+                    if cancel is not None and cancel.is_set():
+                        raise Cancelled("Build cancelled")
+                    if "errorDetail" in msg or "error" in msg:
+                        text = (msg.get("errorDetail") or {}).get("message") or msg.get("error")
+                        raise BuildFailed(str(text), step=last_step)
+                    text = msg.get("stream")
+                    if text:
+                        for line in str(text).splitlines():
+                            if re.match(r"^Step \d+/\d+ : ", line):
+                                last_step = line
+                            yield line
+                    aux = msg.get("aux")
+                    if isinstance(aux, dict) and aux.get("ID"):
+                        image_id = aux["ID"]
+            except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+                err = translate(exc, endpoint=self.endpoint.display)
+                if type(err) is EngineError:
+                    raise BuildFailed(err.message, step=last_step) from exc
+                raise err from exc
+        finally:
+            self._release(client)
+        yield BuildResult(image_id=image_id, tag=tag)
+
+
+def split_reference(reference: str) -> tuple[str, str]:
+    """'repo[:tag][@digest]' -> (repo, tag); a ':' after the last '/' is a tag, before it a port."""
+    if "@" in reference:
+        repo, digest = reference.split("@", 1)
+        return repo, digest  # docker-py passes a digest as the "tag"
+    slash = reference.rfind("/")
+    colon = reference.rfind(":")
+    if colon > slash:
+        return reference[:colon], reference[colon + 1:] or "latest"
+    return reference, "latest"
+
+
+def _log_line(stream: str, raw: bytes, timestamps: bool) -> LogLine:
+    text = raw.decode("utf-8", "replace")
+    stamp = ""
+    if timestamps:
+        head, sep, rest = text.partition(" ")
+        if sep and head[:4].isdigit():
+            stamp, text = head, rest
+    return LogLine(stream=stream, text=text, timestamp=stamp)
+
+
+def _tar_context(dockerfile: str, files: dict[str, bytes]) -> io.BytesIO:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in {"Dockerfile": dockerfile.encode(), **files}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+    buf.seek(0)
+    return buf

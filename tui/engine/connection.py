@@ -1,0 +1,75 @@
+"""Where the engine is: an explicit URL, a docker context, DOCKER_HOST, or the local socket."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    source: str  # "--host", "context NAME", "DOCKER_HOST", "default"
+    tls: object | None = None  # docker.tls.TLSConfig when the context or env asks for TLS
+    from_env: bool = False  # let docker-py read DOCKER_HOST/TLS variables itself
+
+    @property
+    def display(self) -> str:
+        """The URL without user info, for headers and messages."""
+        url = self.url
+        if "@" in url and "://" in url:
+            scheme, rest = url.split("://", 1)
+            url = f"{scheme}://{rest.split('@', 1)[1]}"
+        return url
+
+    @property
+    def is_ssh(self) -> bool:
+        return self.url.startswith("ssh://")
+
+
+def _docker_config_dir(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+
+
+def current_context_name(environ: Mapping[str, str] = os.environ) -> str | None:
+    """DOCKER_CONTEXT, else `currentContext` in the docker CLI's config.json."""
+    name = environ.get("DOCKER_CONTEXT")
+    if name:
+        return name
+    config = _docker_config_dir(environ) / "config.json"
+    try:
+        data = json.loads(config.read_text())
+    except (OSError, ValueError):
+        return None
+    return data.get("currentContext") if isinstance(data, dict) else None
+
+
+def context_endpoint(name: str) -> Endpoint:
+    from docker.context import ContextAPI  # docker-py >= 7.1 has no DOCKER_CONTEXT support itself
+
+    ctx = ContextAPI.get_context(name)
+    if ctx is None:
+        raise ValueError(f"No docker context named '{name}' (see `docker context ls`).")
+    host = ctx.Host or DEFAULT_SOCKET
+    tls = ctx.TLSConfig if getattr(ctx, "TLSConfig", None) else None
+    return Endpoint(url=host, source=f"context {name}", tls=tls)
+
+
+def resolve_endpoint(host: str | None = None, context: str | None = None,
+                     environ: Mapping[str, str] = os.environ) -> Endpoint:
+    """Pick the endpoint the same way the docker CLI does (flags beat environment beat config)."""
+    if host:
+        return Endpoint(url=host, source="--host")
+    if context:
+        return context_endpoint(context)
+    if environ.get("DOCKER_HOST"):
+        return Endpoint(url=environ["DOCKER_HOST"], source="DOCKER_HOST", from_env=True)
+    name = current_context_name(environ)
+    if name and name != "default":
+        return context_endpoint(name)
+    return Endpoint(url=DEFAULT_SOCKET, source="default")
