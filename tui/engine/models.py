@@ -233,7 +233,11 @@ class ImageSummary:
 
     @property
     def display_name(self) -> str:
-        return self.tags[0] if self.tags else f"<none>@{self.short_id}"
+        """The friendliest tag: one without a registry host, then the shortest."""
+        if not self.tags:
+            return f"<none>@{self.short_id}"
+        return min(self.tags, key=lambda t: ("." in t.split("/")[0] or ":" in t.split("/")[0]
+                                             if "/" in t else False, len(t), t))
 
     @property
     def dangling(self) -> bool:

@@ -1,0 +1,305 @@
+"""The jtui application: layout, the live link to the engine, and dispatch of keys to panes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from .config import AppConfig
+from .engine import ContainerSummary, Engine, EngineError, EngineEvent, EngineInfo, ImageSummary
+from .engine.watcher import EngineWatcher
+from .ui.container_table import ContainerTable, VimTable
+from .ui.engine_bar import EngineBar
+from .ui.help_screen import HelpScreen, binding_rows
+from .ui.image_table import ImageTable
+from .ui.log_pane import LogPane
+from .ui.messages import (ContainerChanged, ContainerRemoved, ContainerSelected, EngineConnected,
+                          EngineLost, EngineUnreachableNow, ImagesChanged, Snapshot)
+from .ui.offline_panel import OfflinePanel
+
+AGE_REFRESH_SECONDS = 15
+
+
+class _AppListener:
+    """Turns the watcher's callbacks (on its thread) into messages for the app."""
+
+    def __init__(self, app: "JtuiApp") -> None:
+        self.app = app
+
+    def connected(self, engine: Engine) -> None:
+        self.app.engine = engine
+        self.app.post_message(EngineConnected(engine.info))
+
+    def unreachable(self, error: EngineError, retry_in: float, attempt: int) -> None:
+        self.app.post_message(EngineUnreachableNow(error, retry_in, attempt))
+
+    def lost(self, error: EngineError) -> None:
+        self.app.post_message(EngineLost(error))
+
+    def snapshot(self, containers: list[ContainerSummary], images: list[ImageSummary]) -> None:
+        self.app.post_message(Snapshot(containers, images))
+
+    def container_changed(self, container: ContainerSummary, event: EngineEvent) -> None:
+        self.app.post_message(ContainerChanged(container, event))
+
+    def container_removed(self, container_id: str, event: EngineEvent) -> None:
+        self.app.post_message(ContainerRemoved(container_id))
+
+    def images_changed(self, images: list[ImageSummary]) -> None:
+        self.app.post_message(ImagesChanged(images))
+
+
+class JtuiApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "jtui"
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("1", "focus_pane('containers')", "Containers", show=False, id="focus-containers"),
+        Binding("2", "focus_pane('images')", "Images", show=False, id="focus-images"),
+        Binding("3", "focus_pane('logs')", "Logs", show=False, id="focus-logs"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
+        Binding("r", "retry", "Retry engine", show=False, id="retry-engine"),
+    ]
+
+    def __init__(self, config: AppConfig, *, connect: Callable[[], Engine] | None = None,
+                 clock: Callable[[], datetime] | None = None, live: bool = True) -> None:
+        super().__init__()
+        self.config = config
+        self._connect = connect or (lambda: Engine.connect(config.host, config.context))
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.live = live
+        self.engine: Engine | None = None
+        self.connected = False
+        self.watcher: EngineWatcher | None = None
+        self._filter_target: str | None = None
+        self._resync_timer = None
+        if config.keymap:
+            self.set_keymap(config.keymap)
+
+    # --- layout -------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield EngineBar(id="engine-bar")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield ContainerTable(id="containers", show_all=self.config.show_all_containers,
+                                     clock=self.clock)
+                yield ImageTable(id="images", registry=self.config.registry, clock=self.clock)
+            yield LogPane(id="logs", tail=self.config.log_tail, max_lines=self.config.log_max_lines,
+                          timestamps=self.config.log_timestamps, wrap=self.config.log_wrap)
+        yield OfflinePanel(id="offline")
+        yield Input(id="filter", placeholder="filter (Enter keeps it, Esc clears)")
+        yield Footer()
+
+    @property
+    def containers(self) -> ContainerTable:
+        return self.query_one(ContainerTable)
+
+    @property
+    def images(self) -> ImageTable:
+        return self.query_one(ImageTable)
+
+    @property
+    def log_pane(self) -> LogPane:
+        return self.query_one(LogPane)
+
+    @property
+    def engine_bar(self) -> EngineBar:
+        return self.query_one(EngineBar)
+
+    def on_mount(self) -> None:
+        self.query_one("#filter").display = False
+        self.query_one(OfflinePanel).display = False
+        self.engine_bar.show_state("connecting", endpoint=self.config.host or self.config.context or "")
+        self.containers.focus()
+        for problem in self.config.problems:
+            self.notify(problem, title="Settings", severity="warning", timeout=10)
+        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+        if self.live:
+            self._watch()
+
+    # --- the live link ------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False, description="engine events")
+    def _watch(self) -> None:
+        self.watcher = EngineWatcher(self._connect, _AppListener(self))
+        self.watcher.run()
+
+    def on_unmount(self) -> None:
+        if self.watcher:
+            self.watcher.stop()
+        for pane in self.query(LogPane):  # the screen may already be gone
+            pane.close_stream()
+        if self.engine:
+            self.engine.close()
+
+    def on_engine_connected(self, message: EngineConnected) -> None:
+        info: EngineInfo = message.info
+        was_lost = not self.connected and self.log_pane.container is not None
+        self.connected = True
+        self.engine_bar.show_state("connected", info.endpoint,
+                             f"Docker {info.version} (API {info.api_version}) {info.os}/{info.arch}")
+        self.query_one(OfflinePanel).display = False
+        if was_lost:
+            self.notify("Reconnected to the engine; resynchronising.", timeout=3)
+
+    def on_engine_unreachable_now(self, message: EngineUnreachableNow) -> None:
+        self.connected = False
+        endpoint = getattr(message.error, "endpoint", "") or self.engine_bar.endpoint
+        self.engine_bar.show_state("disconnected", endpoint,
+                             detail=f"retry {message.attempt} in {message.retry_in:g}s")
+        self.query_one(OfflinePanel).show_error(endpoint, message.error, message.retry_in)
+
+    def on_engine_lost(self, message: EngineLost) -> None:
+        self.connected = False
+        self.engine_bar.show_state("disconnected", detail="reconnecting…")
+        self.query_one(OfflinePanel).show_error(self.engine_bar.endpoint, message.error, 0.5, lost=True)
+        self.log_pane.close_stream()
+
+    def on_snapshot(self, message: Snapshot) -> None:
+        self.containers.set_all(message.containers)
+        self.images.set_all(message.images)
+        # After a reconnect the log stream was closed: resume where it stopped.
+        selected = self.containers.selected
+        if selected is not None and self.log_pane._stream is None and self.engine is not None:
+            same = self.log_pane.container is not None and self.log_pane.container.id == selected.id
+            self.log_pane.follow(selected, self.engine, since=self.log_pane.last_timestamp if same else None)
+        self._schedule_resync()
+
+    def _schedule_resync(self) -> None:
+        # The next safety-net re-list is planned only once this one landed: never overlapping.
+        if self._resync_timer is not None:
+            self._resync_timer.stop()
+        self._resync_timer = self.set_timer(self.config.resync_seconds, self._resync)
+
+    @work(thread=True, exclusive=True, group="resync", exit_on_error=False, description="re-list")
+    def _resync(self) -> None:
+        engine = self.engine
+        if engine is None or not self.connected:
+            return
+        try:
+            self.post_message(Snapshot(engine.list_containers(), engine.list_images()))
+        except EngineError:
+            pass  # the event stream notices a lost engine and reconnects
+
+    def on_container_changed(self, message: ContainerChanged) -> None:
+        self.containers.upsert(message.container)
+        if (message.event and message.event.base_action in ("die", "kill", "stop")
+                and self.log_pane.container and self.log_pane.container.id == message.container.id
+                and not message.container.running):
+            # Follow streams can hang after the container exits: close them ourselves.
+            self.set_timer(0.5, self._close_logs_if_dead)
+        elif (message.event and message.event.base_action in ("start", "restart")
+              and self.log_pane.container and self.log_pane.container.id == message.container.id):
+            self.log_pane.follow(message.container, self.engine, since=self.log_pane.last_timestamp)
+
+    def _close_logs_if_dead(self) -> None:
+        current = self.log_pane.container
+        if current and not self.containers.containers.get(current.id, current).running:
+            self.log_pane.close_stream()
+
+    def on_container_removed(self, message: ContainerRemoved) -> None:
+        if self.log_pane.container and self.log_pane.container.id == message.container_id:
+            self.log_pane.close_stream()
+        self.containers.remove_container(message.container_id)
+
+    def on_images_changed(self, message: ImagesChanged) -> None:
+        self.images.set_all(message.images)
+
+    @on(ContainerSelected)
+    def _selection_moved(self, message: ContainerSelected) -> None:
+        self.log_pane.follow(message.container, self.engine if self.connected else None)
+
+    def _refresh_ages(self) -> None:
+        self.containers.refresh_ages()
+        self.images.sync()
+
+    # --- actions ------------------------------------------------------------------------------
+    def action_focus_pane(self, pane: str) -> None:
+        target = {"containers": self.containers, "images": self.images,
+                  "logs": self.log_pane.log_view}.get(pane)
+        if target is not None:
+            target.focus()
+
+    def _focused_pane(self) -> str:
+        focused = self.focused
+        if isinstance(focused, ImageTable):
+            return "images"
+        if focused is not None and (focused is self.log_pane or self.log_pane in focused.ancestors):
+            return "logs"
+        return "containers"
+
+    def action_filter(self) -> None:
+        pane = self._focused_pane()
+        if pane == "logs":
+            self.log_pane.open_filter()
+            return
+        self._filter_target = pane
+        box = self.query_one("#filter", Input)
+        box.placeholder = f"filter {pane} (Enter keeps it, Esc clears)"
+        box.value = (self.containers if pane == "containers" else self.images).filter_text
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        table = self.images if self._filter_target == "images" else self.containers
+        table.set_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.input.display = bool(event.value)
+        (self.images if self._filter_target == "images" else self.containers).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display or self.containers.filter_text or self.images.filter_text:
+            box.value = ""
+            box.display = False
+            self.containers.set_filter("")
+            self.images.set_filter("")
+            self.containers.focus()
+        if self.log_pane.filter_text or self.log_pane.query_one("#log-filter").display:
+            self.log_pane.query_one("#log-filter", Input).value = ""
+            self.log_pane.query_one("#log-filter").display = False
+            self.log_pane.filter_text = ""
+            self.log_pane.rerender()
+
+    def action_retry(self) -> None:
+        if self.watcher is not None and not self.connected:
+            self.watcher.retry_now()
+
+    def help_rows(self) -> list[tuple[str, str, str]]:
+        return binding_rows(self, [("tables", VimTable), ("containers", ContainerTable),
+                                   ("images", ImageTable), ("logs", LogPane)])
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_rows()))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for where, keys, description in self.help_rows():
+            pass  # listed in help; palette entries below run them
+        yield SystemCommand("Help: every key", "Show the help screen", self.action_help)
+        yield SystemCommand("Containers: toggle all / running only", "Key a",
+                            self.containers.action_toggle_all)
+        yield SystemCommand("Images: toggle the stacks catalog", "Key c",
+                            self.images.action_toggle_catalog)
+        yield SystemCommand("Logs: toggle timestamps", "Key t", self.log_pane.action_toggle_timestamps)
+        yield SystemCommand("Logs: toggle wrap", "Key w", self.log_pane.action_toggle_wrap)
+        yield SystemCommand("Logs: save to a file", "Key s", self.log_pane.action_save)
+        yield SystemCommand("Logs: follow (jump to the end)", "Key f", self.log_pane.action_follow)
+        yield SystemCommand("Filter the focused pane", "Key /", self.action_filter)
+        yield SystemCommand("Engine: retry now", "Key r", self.action_retry)
+
+
+def create_app(config: AppConfig | None = None, **kwargs) -> JtuiApp:
+    """The one way to build the app: the CLI and the tests both come through here."""
+    return JtuiApp(config or AppConfig(), **kwargs)

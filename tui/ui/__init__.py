@@ -1,0 +1,1 @@
+"""Widgets and screens: they render state and dispatch actions; engine work runs in workers."""

@@ -1,0 +1,168 @@
+"""The containers pane: one row per container, keyed by id, updated in place."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from .. import humanize
+from ..engine import ContainerSummary
+from ..jupyter.detect import is_jupyter_container
+from .messages import ContainerSelected
+
+STATE_STYLE = {"running": "green", "paused": "yellow", "restarting": "yellow", "created": "cyan",
+               "exited": "red", "dead": "bold red", "removing": "magenta"}
+STATE_RANK = {"running": 0, "restarting": 1, "paused": 2, "created": 3, "exited": 4, "dead": 5}
+COLUMNS = (("mark", ""), ("name", "Name"), ("image", "Image"), ("state", "State"),
+           ("status", "Status"), ("ports", "Ports"), ("age", "Age"), ("url", "Jupyter URL"))
+
+
+class VimTable(DataTable):
+    """A DataTable that also moves with j/k, as lazydocker users expect."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="cursor-down"),
+        Binding("k", "cursor_up", "Up", show=False, id="cursor-up"),
+        Binding("g", "scroll_top", "Top", show=False, id="cursor-top"),
+        Binding("G", "scroll_bottom", "Bottom", show=False, id="cursor-bottom"),
+    ]
+
+
+class ContainerTable(VimTable):
+    BINDINGS = [
+        Binding("a", "toggle_all", "All/running", id="containers-toggle-all"),
+    ]
+
+    def __init__(self, *, show_all: bool = True, clock=None, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self.show_all = show_all
+        self.filter_text = ""
+        self.containers: dict[str, ContainerSummary] = {}
+        self.urls: dict[str, str] = {}
+        self._rendered: dict[str, tuple] = {}
+        self._selected_id: str | None = None
+        self._clock = clock
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+        self._update_title()
+
+    # --- data in ------------------------------------------------------------------------------
+    def set_all(self, containers: list[ContainerSummary]) -> None:
+        self.containers = {c.id: c for c in containers}
+        self.urls = {cid: url for cid, url in self.urls.items() if cid in self.containers}
+        self.sync()
+
+    def upsert(self, container: ContainerSummary) -> None:
+        self.containers[container.id] = container
+        self.sync()
+
+    def remove_container(self, container_id: str) -> None:
+        self.containers.pop(container_id, None)
+        self.urls.pop(container_id, None)
+        self.sync()
+
+    def set_url(self, container_id: str, url: str | None) -> None:
+        if url:
+            self.urls[container_id] = url
+        else:
+            self.urls.pop(container_id, None)
+        self.sync()
+
+    @property
+    def selected(self) -> ContainerSummary | None:
+        return self.containers.get(self._selected_id or "")
+
+    # --- view ---------------------------------------------------------------------------------
+    def visible_containers(self) -> list[ContainerSummary]:
+        needle = self.filter_text.lower()
+        rows = [c for c in self.containers.values()
+                if (self.show_all or c.state in ("running", "restarting", "paused"))
+                and (not needle or needle in f"{c.name} {c.image} {c.state}".lower())]
+        return sorted(rows, key=lambda c: (STATE_RANK.get(c.state, 9), c.name))
+
+    def _cells(self, c: ContainerSummary) -> tuple:
+        jupyter = is_jupyter_container(c)
+        now = self._clock() if self._clock else None
+        return (
+            Text("◆", style="bold magenta") if jupyter else Text(" "),
+            c.name,
+            Text(c.image, overflow="ellipsis"),
+            Text(c.state or "?", style=STATE_STYLE.get(c.state, "")),
+            c.status,
+            ", ".join(str(p) for p in c.ports if p.host_port) or "",
+            humanize.age(c.created, now),
+            Text(self.urls.get(c.id, ""), style="underline cyan"),
+        )
+
+    def sync(self) -> None:
+        """Bring the table in line with `containers`: remove, update and add only what changed."""
+        if not self.is_mounted:
+            return
+        keep_id = self._selected_id
+        wanted = self.visible_containers()
+        wanted_ids = [c.id for c in wanted]
+        with self.app.batch_update():
+            for key in [k for k in self._rendered if k not in set(wanted_ids)]:
+                self.remove_row(key)
+                del self._rendered[key]
+            for c in wanted:
+                cells = self._cells(c)
+                old = self._rendered.get(c.id)
+                if old is None:
+                    self.add_row(*cells, key=c.id)
+                elif old != cells:
+                    for (col, _), new, before in zip(COLUMNS, cells, old):
+                        if new != before:
+                            self.update_cell(c.id, col, new)
+                self._rendered[c.id] = cells
+            current = [row.key.value for row in self.ordered_rows]
+            if current != wanted_ids:
+                order = {cid: i for i, cid in enumerate(wanted_ids)}
+                names = {self.containers[cid].name: order[cid] for cid in wanted_ids}
+                self.sort("name", key=lambda name: names.get(str(name), 1 << 30))
+            if keep_id in self._rendered:
+                self.move_cursor(row=self.get_row_index(keep_id), animate=False)
+        self._update_title()
+        self._announce()
+
+    def refresh_ages(self) -> None:
+        """Ages move with the clock, not with the engine: recompute locally."""
+        self.sync()
+
+    def _update_title(self) -> None:
+        shown = len(self._rendered)
+        total = len(self.containers)
+        scope = "all" if self.show_all else "running"
+        extra = f" · filter '{self.filter_text}'" if self.filter_text else ""
+        self.border_title = f"[1] Containers ({shown}/{total}, {scope}{extra})"
+
+    def _announce(self) -> None:
+        key = None
+        if self.row_count:
+            try:
+                key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+            except Exception:
+                key = None
+        if key != self._selected_id:
+            self._selected_id = key
+            self.post_message(ContainerSelected(self.containers.get(key or "")))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._announce()
+
+    # --- actions ------------------------------------------------------------------------------
+    def action_toggle_all(self) -> None:
+        self.show_all = not self.show_all
+        self.sync()
+        self.notify("Showing all containers" if self.show_all else "Showing running containers only",
+                    timeout=2)
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self.sync()

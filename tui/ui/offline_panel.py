@@ -1,0 +1,31 @@
+"""Shown over the panes while no engine answers: which endpoint, the engine's words, what to do."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ..engine import EngineError
+
+
+class OfflinePanel(Static):
+    def show_error(self, endpoint: str, error: EngineError, retry_in: float | None,
+                   lost: bool = False) -> None:
+        title = "Lost the Docker engine" if lost else "No Docker engine answers"
+        text = Text()
+        text.append(f"{title}\n\n", style="bold red")
+        text.append("Endpoint: ", style="bold")
+        text.append(f"{endpoint or '?'}\n")
+        text.append("Engine said: ", style="bold")
+        text.append(f"{error.message}\n\n")
+        if error.hint:
+            text.append("What to do: ", style="bold")
+            text.append(f"{error.hint}\n")
+        text.append("\nOther engines: jtui --host ssh://user@host, --host tcp://host:2376, "
+                    "--context NAME, or DOCKER_HOST.\n", style="dim")
+        if retry_in is not None:
+            text.append(f"\nRetrying in {retry_in:g}s (press r to retry now). The panes show the "
+                        "last known state; actions are disabled until the engine is back.",
+                        style="italic")
+        self.update(text)
+        self.display = True
