@@ -79,6 +79,7 @@ class JtuiApp(App[int]):
         self.live = live
         self.engine: Engine | None = None
         self.connected = False
+        self.connect_attempts = 0
         self.watcher: EngineWatcher | None = None
         self._filter_target: str | None = None
         self._resync_timer = None
@@ -87,33 +88,23 @@ class JtuiApp(App[int]):
 
     # --- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield EngineBar(id="engine-bar")
+        # Kept as attributes, not queried: messages may still arrive while the screen is torn down.
+        self.engine_bar = EngineBar(id="engine-bar")
+        self.containers = ContainerTable(id="containers", show_all=self.config.show_all_containers,
+                                         clock=self.clock)
+        self.images = ImageTable(id="images", registry=self.config.registry, clock=self.clock)
+        self.log_pane = LogPane(id="logs", tail=self.config.log_tail,
+                                max_lines=self.config.log_max_lines,
+                                timestamps=self.config.log_timestamps, wrap=self.config.log_wrap)
+        yield self.engine_bar
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield ContainerTable(id="containers", show_all=self.config.show_all_containers,
-                                     clock=self.clock)
-                yield ImageTable(id="images", registry=self.config.registry, clock=self.clock)
-            yield LogPane(id="logs", tail=self.config.log_tail, max_lines=self.config.log_max_lines,
-                          timestamps=self.config.log_timestamps, wrap=self.config.log_wrap)
+                yield self.containers
+                yield self.images
+            yield self.log_pane
         yield OfflinePanel(id="offline")
         yield Input(id="filter", placeholder="filter (Enter keeps it, Esc clears)")
         yield Footer()
-
-    @property
-    def containers(self) -> ContainerTable:
-        return self.query_one(ContainerTable)
-
-    @property
-    def images(self) -> ImageTable:
-        return self.query_one(ImageTable)
-
-    @property
-    def log_pane(self) -> LogPane:
-        return self.query_one(LogPane)
-
-    @property
-    def engine_bar(self) -> EngineBar:
-        return self.query_one(EngineBar)
 
     def on_mount(self) -> None:
         self.query_one("#filter").display = False
@@ -135,8 +126,6 @@ class JtuiApp(App[int]):
     def on_unmount(self) -> None:
         if self.watcher:
             self.watcher.stop()
-        for pane in self.query(LogPane):  # the screen may already be gone
-            pane.close_stream()
         if self.engine:
             self.engine.close()
 
@@ -152,6 +141,7 @@ class JtuiApp(App[int]):
 
     def on_engine_unreachable_now(self, message: EngineUnreachableNow) -> None:
         self.connected = False
+        self.connect_attempts = message.attempt
         endpoint = getattr(message.error, "endpoint", "") or self.engine_bar.endpoint
         self.engine_bar.show_state("disconnected", endpoint,
                              detail=f"retry {message.attempt} in {message.retry_in:g}s")
@@ -272,6 +262,15 @@ class JtuiApp(App[int]):
             self.log_pane.filter_text = ""
             self.log_pane.rerender()
 
+    def require_engine(self, doing: str) -> Engine | None:
+        """The engine for an action, or None with a message saying why the action cannot run."""
+        if self.connected and self.engine is not None:
+            return self.engine
+        self.notify(f"Cannot {doing}: not connected to the Docker engine at "
+                    f"{self.engine_bar.endpoint or 'its endpoint'}. jtui keeps retrying; press r "
+                    "to retry now.", severity="error", title="Engine unreachable")
+        return None
+
     def action_retry(self) -> None:
         if self.watcher is not None and not self.connected:
             self.watcher.retry_now()
@@ -285,8 +284,6 @@ class JtuiApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for where, keys, description in self.help_rows():
-            pass  # listed in help; palette entries below run them
         yield SystemCommand("Help: every key", "Show the help screen", self.action_help)
         yield SystemCommand("Containers: toggle all / running only", "Key a",
                             self.containers.action_toggle_all)

@@ -94,6 +94,10 @@ def test_huge_line_and_binary_are_bounded_and_decoded(engine, spec_factory):
     time.sleep(1.0)
     lines = list(engine.logs(details.id, tail=None, follow=False))
     assert max(len(l.text) for l in lines) <= MAX_LINE
+    # With timestamps, the engine's 16 KB pieces each carry a stamp: only the line's first stays.
+    stamped = list(engine.logs(details.id, tail=None, follow=False, timestamps=True))
+    assert sum(len(l.text) for l in stamped if l.text.startswith("x")) == size
+    assert stamped[0].timestamp and all(l.timestamp for l in stamped if not l.text.startswith("x"))
     assert sum(len(l.text) for l in lines if l.text.startswith("x")) == size
     assert any(l.text.startswith("bin") and l.text.endswith("end") for l in lines)
     assert any("\ufffd" in l.text for l in lines)

@@ -93,3 +93,10 @@ def test_translate_engine_messages():
     assert isinstance(translate(api("manifest for x:y not found: manifest unknown", 404)), TagNotFound)
     err = translate(requests.exceptions.ConnectionError("('Connection aborted.', ConnectionRefusedError(111))"))
     assert isinstance(err, EngineUnreachable) and err.reason == "refused"
+
+
+def test_api_since_from_rfc3339():
+    from tui.engine.client import api_since
+    assert api_since("2026-11-26T08:52:20.123489966Z") == "1795683140.123489967"
+    assert api_since("2026-11-26T08:52:20Z") == "1795683140.000000001"
+    assert api_since(12) == "12"

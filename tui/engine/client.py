@@ -206,7 +206,7 @@ class Engine:
                                   # tail must be an int or "all": any other string means "all"
                                   "tail": "all" if tail is None else int(tail)}
         if since is not None:
-            params["since"] = since
+            params["since"] = api_since(since)
         try:
             if tty is None:
                 tty = bool((api.inspect_container(container_id).get("Config") or {}).get("Tty"))
@@ -221,6 +221,10 @@ class Engine:
             splitter = LineSplitter()
             try:
                 for stream_name, data in http_frames(api, response, tty):
+                    if timestamps and splitter.pending(stream_name):
+                        # The engine splits long lines into 16 KB messages, each with its own
+                        # timestamp: keep only the first one of a line.
+                        data = _STAMP.sub(b"", data, count=1)
                     for name, line in splitter.feed(stream_name, data):
                         yield _log_line(name, line, timestamps)
                 for name, line in splitter.flush():
@@ -438,6 +442,23 @@ def split_reference(reference: str) -> tuple[str, str]:
     if colon > slash:
         return reference[:colon], reference[colon + 1:] or "latest"
     return reference, "latest"
+
+
+def api_since(since: str | int | float) -> str:
+    """The API takes `since` as unix seconds with up to 9 decimals, not RFC 3339. A log line's own
+    timestamp becomes "just after it", so resuming does not repeat that line."""
+    if isinstance(since, (int, float)):
+        return str(since)
+    m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$", since)
+    if not m:
+        return since
+    from datetime import datetime
+    base = datetime.fromisoformat(m.group(1) + ("+00:00" if m.group(3) == "Z" else m.group(3)))
+    nanos = int(base.timestamp()) * 1_000_000_000 + int((m.group(2) or "0").ljust(9, "0")[:9]) + 1
+    return f"{nanos // 1_000_000_000}.{nanos % 1_000_000_000:09d}"
+
+
+_STAMP = re.compile(rb"^\d{4}-\d\d-\d\dT[0-9:.]+(?:Z|[+-]\d\d:\d\d) ")
 
 
 def _log_line(stream: str, raw: bytes, timestamps: bool) -> LogLine:

@@ -50,6 +50,10 @@ class LineSplitter:
             yield stream, bytes(buf[: self.max_line])
             del buf[: self.max_line]
 
+    def pending(self, stream: str) -> bool:
+        """True while a line of `stream` has started but not ended."""
+        return bool(self._buffers.get(stream))
+
     def flush(self) -> Iterator[tuple[str, bytes]]:
         for stream, buf in self._buffers.items():
             if buf:

@@ -16,8 +16,9 @@ from .messages import ContainerSelected
 STATE_STYLE = {"running": "green", "paused": "yellow", "restarting": "yellow", "created": "cyan",
                "exited": "red", "dead": "bold red", "removing": "magenta"}
 STATE_RANK = {"running": 0, "restarting": 1, "paused": 2, "created": 3, "exited": 4, "dead": 5}
-COLUMNS = (("mark", ""), ("name", "Name"), ("image", "Image"), ("state", "State"),
-           ("status", "Status"), ("ports", "Ports"), ("age", "Age"), ("url", "Jupyter URL"))
+# Narrow, most-read columns first: the pane is often narrower than the whole row.
+COLUMNS = (("mark", ""), ("name", "Name"), ("state", "State"), ("ports", "Ports"), ("age", "Age"),
+           ("status", "Status"), ("image", "Image"), ("url", "Jupyter URL"))
 
 
 class VimTable(DataTable):
@@ -91,11 +92,11 @@ class ContainerTable(VimTable):
         return (
             Text("◆", style="bold magenta") if jupyter else Text(" "),
             c.name,
-            Text(c.image, overflow="ellipsis"),
             Text(c.state or "?", style=STATE_STYLE.get(c.state, "")),
-            c.status,
             ", ".join(str(p) for p in c.ports if p.host_port) or "",
             humanize.age(c.created, now),
+            c.status,
+            c.image,
             Text(self.urls.get(c.id, ""), style="underline cyan"),
         )
 

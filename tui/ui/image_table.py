@@ -31,7 +31,8 @@ class ImageTable(VimTable):
         self.add_column("Image", key="name")
         self.add_column("Size", key="size")
         self.add_column("Age / about", key="about")
-        self.sync()
+        # Not mounted until this handler returns: draw the catalog right after.
+        self.call_after_refresh(self.sync)
 
     def set_all(self, images: list[ImageSummary]) -> None:
         self.images = {img.id: img for img in images}

@@ -15,7 +15,7 @@ from textual.widgets import Input, Log
 from ..engine import ContainerSummary, Engine, EngineError, LogLine
 from ..logtext import display_lines
 
-DRAIN_SECONDS = 0.05  # how often lines read by the worker are drawn: batches floods into one write
+DRAIN_SECONDS = 0.1  # how often lines read by the worker are drawn: a flood becomes one write per tick
 
 
 class LogPane(Vertical):
@@ -44,12 +44,9 @@ class LogPane(Vertical):
         self.total_received = 0
 
     def compose(self):
-        yield Log(id="log-view", max_lines=self.max_lines, auto_scroll=True, highlight=False)
+        self.log_view = Log(id="log-view", max_lines=self.max_lines, auto_scroll=True, highlight=False)
+        yield self.log_view
         yield Input(id="log-filter", placeholder="filter log lines (Enter to keep, Esc to clear)")
-
-    @property
-    def log_view(self) -> Log:
-        return self.query_one("#log-view", Log)
 
     def on_mount(self) -> None:
         self.query_one("#log-filter").display = False
@@ -63,7 +60,8 @@ class LogPane(Vertical):
                since: str | None = None) -> None:
         """Switch to `container` (or to nothing); `since` resumes after a reconnect."""
         self.close_stream()
-        self._generation += 1
+        if not self.is_attached:
+            return  # the app is closing
         resuming = since is not None and container is not None and self.container is not None \
             and container.id == self.container.id
         self.container = container
@@ -86,7 +84,7 @@ class LogPane(Vertical):
             stream = engine.logs(container_id, tail=None if since else self.tail, since=since,
                                  timestamps=True, follow=True)
         except EngineError as exc:
-            self.app.call_from_thread(self._ended, generation, f"cannot read logs: {exc.message}")
+            self._report_end(generation, f"cannot read logs: {exc.message}")
             return
         with self._stream_lock:
             if generation != self._generation:
@@ -101,13 +99,26 @@ class LogPane(Vertical):
             reason = f"log stream broke: {exc.message}"
         except Exception as exc:  # a cut connection surfaces as anything from urllib3
             reason = f"log stream broke: {exc}"
-        self.app.call_from_thread(self._ended, generation, reason)
+        self._report_end(generation, reason)
+
+    def _report_end(self, generation: int, reason: str) -> None:
+        if generation != self._generation:
+            return  # closed on purpose (selection moved, app quitting): nothing to say
+        try:
+            self.app.call_from_thread(self._ended, generation, reason)
+        except RuntimeError:
+            pass  # the app is shutting down
 
     def close_stream(self) -> None:
         with self._stream_lock:
+            # A reader that has not stored its stream yet sees the new generation and closes it.
+            self._generation += 1
             stream, self._stream = self._stream, None
         if stream is not None:
             stream.close()
+
+    def on_unmount(self) -> None:
+        self.close_stream()
 
     def _ended(self, generation: int, reason: str) -> None:
         if generation != self._generation:
