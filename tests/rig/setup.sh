@@ -29,6 +29,7 @@ have curl || need_pkgs+=(curl)
 [ -f /usr/share/doc/busybox-static/copyright ] || need_pkgs+=(busybox-static)
 have debootstrap || need_pkgs+=(debootstrap)
 have docker-registry || need_pkgs+=(docker-registry)
+have chromium || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     if is_root_debian; then
         log "installing ${need_pkgs[*]}"

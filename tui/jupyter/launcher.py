@@ -1,0 +1,147 @@
+"""The launch itself, step by step: pull if missing, create + start, wait until Jupyter answers.
+Also finding the URL of Jupyter containers jtui did not start. Blocking: run it in a worker."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..engine import ContainerDetails, Engine, EngineError, PullProgress
+from .detect import JTUI_LABEL
+from .launch import JUPYTER_PORT, LaunchRequest, container_spec
+from .server import (JupyterServer, NotOurServer, ServerNotReady, new_token, servers_from_list_json,
+                     token_from_logs, url_host, wait_ready)
+
+
+class LaunchFailed(Exception):
+    """The launch did not give a working server; `details` says what the container left behind."""
+
+    def __init__(self, message: str, *, exit_code: int | None = None,
+                 last_lines: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+        self.last_lines = last_lines or []
+
+
+@dataclass
+class Pulling:
+    progress: PullProgress
+
+
+@dataclass
+class Starting:
+    image: str
+
+
+@dataclass
+class Started:
+    container: ContainerDetails
+    server: JupyterServer
+
+
+@dataclass
+class Ready:
+    container: ContainerDetails
+    server: JupyterServer
+    seconds: float
+
+
+def launch(engine: Engine, request: LaunchRequest, cancel: threading.Event | None = None,
+           ready_timeout: float = 180.0) -> Iterator[Pulling | Starting | Started | Ready]:
+    cancel = cancel or threading.Event()
+    if not engine.image_exists(request.image):
+        for progress in engine.pull(request.image, cancel=cancel):
+            yield Pulling(progress)
+    if request.create_folders:
+        for host, _ in request.mounts:
+            if not os.path.isdir(host):
+                os.makedirs(host)
+                # Folders jtui creates belong to the user Jupyter will run as (matters when jtui
+                # itself runs as root, e.g. under sudo); elsewhere they are ours already.
+                if request.run_as_user and request.uid is not None and os.geteuid() == 0:
+                    os.chown(host, request.uid, request.gid if request.gid is not None else -1)
+    yield Starting(request.image)
+    token = new_token()
+    details = engine.create_and_start(container_spec(request, token))
+    binding = details.host_port(JUPYTER_PORT)
+    if binding is None:
+        _discard(engine, details.id)
+        raise LaunchFailed("The engine did not publish Jupyter's port.")
+    server = JupyterServer(url_host(engine.endpoint.url, binding.host_ip), int(binding.host_port),
+                           token, request.mode)
+    yield Started(details, server)
+
+    def still_running() -> bool:
+        try:
+            return engine.inspect_container(details.id).state in ("running", "created", "restarting")
+        except EngineError:
+            return False
+
+    try:
+        seconds = wait_ready(server, still_running=still_running, timeout=ready_timeout,
+                             cancelled=cancel.is_set)
+    except (ServerNotReady, NotOurServer) as exc:
+        raise _failure(engine, details.id, str(exc)) from None
+    yield Ready(engine.inspect_container(details.id), server, seconds)
+
+
+def _failure(engine: Engine, container_id: str, reason: str) -> LaunchFailed:
+    """Collect the exit code and last log lines, then remove the failed container so the name
+    and port are free for the next try."""
+    exit_code = None
+    lines: list[str] = []
+    try:
+        state = engine.inspect_container(container_id)
+        exit_code = state.exit_code
+        lines = [l.text for l in engine.logs(container_id, tail=20, follow=False)]
+    except EngineError:
+        pass
+    _discard(engine, container_id)
+    if exit_code is not None:
+        reason = f"Jupyter exited with code {exit_code} before it answered."
+    return LaunchFailed(reason, exit_code=exit_code, last_lines=lines)
+
+
+def _discard(engine: Engine, container_id: str) -> None:
+    try:
+        engine.remove(container_id, force=True)
+    except EngineError:
+        pass
+
+
+def discover(engine: Engine, container_id: str) -> JupyterServer | None:
+    """The URL of a running Jupyter container, whoever started it.
+    1. jtui's own: the token is in its environment. 2. Ask the server inside
+    (`jupyter server list --json` as the container's user). 3. The URL it printed in its logs.
+    The container port is always mapped to the published host port."""
+    details = engine.inspect_container(container_id)
+    if details.state != "running":
+        return None
+    mode = details.summary.labels.get(JTUI_LABEL) or (
+        "notebook" if details.env.get("DOCKER_STACKS_JUPYTER_CMD") == "notebook" else "lab")
+    token = details.env.get("JUPYTER_TOKEN", "")
+    port, base_url = int(details.env.get("JUPYTER_PORT") or JUPYTER_PORT), "/"
+    if not token:
+        try:
+            code, out = engine.exec_capture(container_id, ["jupyter", "server", "list", "--json"],
+                                            user=details.user or None,
+                                            environment={"HOME": "/home/jovyan"})
+        except EngineError:
+            code, out = 1, ""
+        servers = servers_from_list_json(out) if code == 0 else []
+        if servers:
+            port = int(servers[0].get("port") or port)
+            token = servers[0].get("token") or ""
+            base_url = servers[0].get("base_url") or "/"
+        else:
+            found = token_from_logs([l.text for l in engine.logs(container_id, tail=400, follow=False)])
+            if found:
+                port, path, token = found
+    binding = details.host_port(port)
+    if binding is None or not token:
+        return None
+    return JupyterServer(url_host(engine.endpoint.url, binding.host_ip), int(binding.host_port), token,
+                         mode, base_url)

@@ -1,0 +1,30 @@
+"""Recent launches to relaunch (a new token each time: none is ever stored)."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+from textual.containers import Vertical
+
+from ..jupyter.launch import LaunchRequest
+
+
+class RecentScreen(ModalScreen[LaunchRequest | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close", id="recent-close")]
+
+    def __init__(self, requests: list[LaunchRequest]) -> None:
+        super().__init__()
+        self.requests = requests
+
+    def compose(self):
+        with Vertical(id="recent-body"):
+            yield Static("Recent launches: Enter opens the form again (new token, new name if taken)")
+            options = [Option(f"{r.name}  ·  {r.image}  ·  port {r.host_port or 'auto'}  ·  "
+                              f"{r.mounts[0][0] if r.mounts else 'no folder'}", id=str(i))
+                       for i, r in enumerate(self.requests)]
+            yield OptionList(*options, id="recent-list")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.requests[int(event.option.id)])
