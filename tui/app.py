@@ -20,6 +20,7 @@ from .jupyter.launch import LaunchRequest, default_name, first_free_port, host_i
 from .jupyter.launcher import discover
 from .jupyter.recent import RecentLaunches
 from .jupyter.server import JupyterServer
+from .ui.actions import ContainerActions, ImageActions
 from .ui.clipboard import copy_native, open_in_browser
 from .ui.launch_form import LaunchForm, LaunchSucceeded
 from .ui.recent_screen import RecentScreen
@@ -68,7 +69,7 @@ class _AppListener:
         self.app.post_message(ImagesChanged(images))
 
 
-class JtuiApp(App[int]):
+class JtuiApp(ContainerActions, ImageActions, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "jtui"
     BINDINGS = [
@@ -79,7 +80,7 @@ class JtuiApp(App[int]):
         Binding("3", "focus_pane('logs')", "Logs", show=False, id="focus-logs"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
-        Binding("r", "retry", "Retry engine", show=False, id="retry-engine"),
+        Binding("ctrl+r", "retry", "Retry engine", show=False, id="retry-engine"),
         Binding("l", "launch", "Launch", id="launch"),
         Binding("u", "copy_url", "Copy URL", id="copy-url"),
         Binding("o", "open_url", "Open URL", id="open-url"),
@@ -102,6 +103,10 @@ class JtuiApp(App[int]):
         self._discovering: set[str] = set()
         self._discover_tries: dict[str, int] = {}
         self.last_launch: LaunchSucceeded | None = None
+        # What the last actions did, for whoever needs to know (tests, the palette).
+        self.last_action_result: tuple[str, list[str], list[str]] | None = None
+        self.last_commit: str | None = None
+        self.output_screen = None
         self.recent = RecentLaunches(state_dir())
         self._resync_timer = None
         if config.keymap:
@@ -455,8 +460,8 @@ class JtuiApp(App[int]):
         if self.connected and self.engine is not None:
             return self.engine
         self.notify(f"Cannot {doing}: not connected to the Docker engine at "
-                    f"{self.engine_bar.endpoint or 'its endpoint'}. jtui keeps retrying; press r "
-                    "to retry now.", severity="error", title="Engine unreachable")
+                    f"{self.engine_bar.endpoint or 'its endpoint'}. jtui keeps retrying; press "
+                    "Ctrl+R to retry now.", severity="error", title="Engine unreachable")
         return None
 
     def action_retry(self) -> None:
@@ -487,6 +492,19 @@ class JtuiApp(App[int]):
         yield SystemCommand("Copy the Jupyter URL", "Key u", self.action_copy_url)
         yield SystemCommand("Open the Jupyter URL in the browser", "Key o", self.action_open_url)
         yield SystemCommand("Relaunch a recent launch", "Key h", self.action_recent)
+        for title, key, action in (
+                ("Container: start", "S", self.action_start_containers),
+                ("Container: stop (with grace period)", "s", self.action_stop_containers),
+                ("Container: restart", "r", self.action_restart_containers),
+                ("Container: remove", "d", self.action_remove_containers),
+                ("Container: open a shell inside", "e", self.action_shell),
+                ("Container: run a command (live output)", "x", self.action_run_command),
+                ("Container: commit to a new image", "m", self.action_commit_container),
+                ("Image: pull", "p", self.action_pull_image),
+                ("Image: remove", "d", self.action_remove_image),
+                ("Images: prune dangling", "P", self.action_prune_images),
+                ("Image: build a custom image", "b", self.action_build_image)):
+            yield SystemCommand(title, f"Key {key}", action)
 
 
 def create_app(config: AppConfig | None = None, **kwargs) -> JtuiApp:

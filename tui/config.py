@@ -32,13 +32,15 @@ class AppConfig:
     log_timestamps: bool = False
     log_wrap: bool = False
     show_all_containers: bool = True
+    stop_grace_seconds: int = 30  # SIGTERM, then this long for kernels to shut down, then SIGKILL
     resync_seconds: float = 60.0  # safety-net full re-list; live updates come from events
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
     problems: list[str] = field(default_factory=list)  # what was wrong with the file, for the user
     source: Path | None = None
 
 
-_INT_FIELDS = {"log_tail": (0, 100_000), "log_max_lines": (100, 1_000_000)}
+_INT_FIELDS = {"log_tail": (0, 100_000), "log_max_lines": (100, 1_000_000),
+               "stop_grace_seconds": (0, 3600)}
 _BOOL_FIELDS = ("log_timestamps", "log_wrap", "show_all_containers")
 _STR_FIELDS = ("registry", "host", "context")
 

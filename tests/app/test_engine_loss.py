@@ -72,7 +72,7 @@ async def test_retry_key_skips_the_backoff_wait(tmp_path, config):
         await wait_for(pilot, lambda: app.connect_attempts >= 4, timeout=15, what="4 attempts")
         seen = app.connect_attempts
         started = time.monotonic()
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.connect_attempts > seen, timeout=3, what="retry now")
         assert time.monotonic() - started < 2.0
         assert f"retry {seen + 1}" in app.engine_bar.detail

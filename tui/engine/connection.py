@@ -27,6 +27,14 @@ class Endpoint:
             url = f"{scheme}://{rest.split('@', 1)[1]}"
         return url
 
+    def cli_args(self) -> list[str]:
+        """Arguments that point the docker CLI at this same engine."""
+        if self.source.startswith("context "):
+            return ["--context", self.source.removeprefix("context ")]
+        if self.from_env:
+            return []  # the CLI reads the same DOCKER_HOST / TLS variables
+        return ["--host", self.url]
+
     @property
     def is_ssh(self) -> bool:
         return self.url.startswith("ssh://")

@@ -35,6 +35,14 @@ class VimTable(DataTable):
 class ContainerTable(VimTable):
     BINDINGS = [
         Binding("a", "toggle_all", "All/running", id="containers-toggle-all"),
+        Binding("space", "toggle_mark", "Mark", id="containers-mark"),
+        Binding("S", "app.start_containers", "Start", id="containers-start"),
+        Binding("s", "app.stop_containers", "Stop", id="containers-stop"),
+        Binding("r", "app.restart_containers", "Restart", id="containers-restart"),
+        Binding("d", "app.remove_containers", "Remove", id="containers-remove"),
+        Binding("e", "app.shell", "Shell", id="containers-shell"),
+        Binding("x", "app.run_command", "Run command", id="containers-exec"),
+        Binding("m", "app.commit_container", "Commit", id="containers-commit"),
     ]
 
     def __init__(self, *, show_all: bool = True, clock=None, **kwargs) -> None:
@@ -43,6 +51,7 @@ class ContainerTable(VimTable):
         self.filter_text = ""
         self.containers: dict[str, ContainerSummary] = {}
         self.urls: dict[str, str] = {}
+        self.marked: set[str] = set()  # ids marked with space: actions apply to all of them
         self._rendered: dict[str, tuple] = {}
         self._selected_id: str | None = None
         self._clock = clock
@@ -64,6 +73,7 @@ class ContainerTable(VimTable):
 
     def remove_container(self, container_id: str) -> None:
         self.containers.pop(container_id, None)
+        self.marked.discard(container_id)
         self.urls.pop(container_id, None)
         self.sync()
 
@@ -90,7 +100,8 @@ class ContainerTable(VimTable):
         jupyter = is_jupyter_container(c)
         now = self._clock() if self._clock else None
         return (
-            Text("◆", style="bold magenta") if jupyter else Text(" "),
+            Text("✔" if c.id in self.marked else ("◆" if jupyter else " "),
+                 style="bold yellow" if c.id in self.marked else "bold magenta"),
             c.name,
             Text(c.state or "?", style=STATE_STYLE.get(c.state, "")),
             ", ".join(str(p) for p in c.ports if p.host_port) or "",
@@ -156,6 +167,27 @@ class ContainerTable(VimTable):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._announce()
+
+    # --- marks and targets --------------------------------------------------------------------
+    def targets(self) -> list[ContainerSummary]:
+        """What an action applies to: the marked containers, else the selected one."""
+        marked = [self.containers[cid] for cid in self.marked if cid in self.containers]
+        if marked:
+            return sorted(marked, key=lambda c: c.name)
+        return [self.selected] if self.selected else []
+
+    def action_toggle_mark(self) -> None:
+        cid = self._selected_id
+        if cid:
+            self.marked.symmetric_difference_update({cid})
+            self.sync()
+            if self.cursor_row < self.row_count - 1:
+                self.move_cursor(row=self.cursor_row + 1)
+
+    def clear_marks(self) -> None:
+        if self.marked:
+            self.marked.clear()
+            self.sync()
 
     # --- actions ------------------------------------------------------------------------------
     def action_toggle_all(self) -> None:

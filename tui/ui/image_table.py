@@ -15,7 +15,13 @@ CATALOG_PREFIX = "catalog:"
 
 
 class ImageTable(VimTable):
-    BINDINGS = [Binding("c", "toggle_catalog", "Catalog", id="images-toggle-catalog")]
+    BINDINGS = [
+        Binding("c", "toggle_catalog", "Catalog", id="images-toggle-catalog"),
+        Binding("p", "app.pull_image", "Pull", id="images-pull"),
+        Binding("d", "app.remove_image", "Remove", id="images-remove"),
+        Binding("P", "app.prune_images", "Prune", id="images-prune"),
+        Binding("b", "app.build_image", "Build", id="images-build"),
+    ]
 
     def __init__(self, *, registry: str = "quay.io/jupyter", clock=None, **kwargs) -> None:
         super().__init__(cursor_type="row", **kwargs)

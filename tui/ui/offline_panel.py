@@ -24,7 +24,7 @@ class OfflinePanel(Static):
         text.append("\nOther engines: jtui --host ssh://user@host, --host tcp://host:2376, "
                     "--context NAME, or DOCKER_HOST.\n", style="dim")
         if retry_in is not None:
-            text.append(f"\nRetrying in {retry_in:g}s (press r to retry now). The panes show the "
+            text.append(f"\nRetrying in {retry_in:g}s (press Ctrl+R to retry now). The panes show the "
                         "last known state; actions are disabled until the engine is back.",
                         style="italic")
         self.update(text)

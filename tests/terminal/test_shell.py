@@ -1,0 +1,27 @@
+"""The interactive shell key in a real terminal: the app hands the terminal to `docker exec -it`
+and comes back intact and still live."""
+
+import time
+
+
+def test_shell_inside_a_container_and_back(terminal, engine, busybox, spec_factory):
+    terminal.wait_for("connected")
+    terminal.wait_for(busybox.name)
+    terminal.keys("/")
+    terminal.keys(*busybox.name)
+    terminal.keys("Enter")
+    terminal.keys("e")
+    terminal.wait_for(f"jtui: shell in {busybox.name}", timeout=20)
+    time.sleep(0.5)
+    terminal.keys("echo hello-from-$((6*7))", "Enter")
+    terminal.wait_for("hello-from-42", timeout=10)
+    terminal.keys("exit", "Enter")
+    screen = terminal.wait_for("[1] Containers", timeout=20)
+    assert "hello-from-42" not in screen  # the app repainted its own screen
+    terminal.wait_for("Back from the shell", timeout=10)
+    # Still live: a container created now shows up.
+    terminal.keys("Escape")  # clear the filter
+    newcomer = engine.create_and_start(spec_factory())
+    terminal.wait_for(newcomer.name, timeout=10)
+    assert terminal.alive()
+    terminal.keys("q")
