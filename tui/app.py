@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, Static, TextArea
 
 from .config import AppConfig, state_dir
 from .jupyter.catalog import find_stack
@@ -78,7 +78,9 @@ class JtuiApp(ContainerActions, ImageActions, App[int]):
         Binding("1", "focus_pane('containers')", "Containers", show=False, id="focus-containers"),
         Binding("2", "focus_pane('images')", "Images", show=False, id="focus-images"),
         Binding("3", "focus_pane('logs')", "Logs", show=False, id="focus-logs"),
-        Binding("slash", "filter", "Filter", id="filter"),
+        # Priority: handled as the key arrives, so text typed right after "/" (fast typists,
+        # pastes, tmux send-keys) lands in the box instead of reaching the table as commands.
+        Binding("slash", "filter", "Filter", id="filter", priority=True),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear-filter"),
         Binding("ctrl+r", "retry", "Retry engine", show=False, id="retry-engine"),
         Binding("l", "launch", "Launch", id="launch"),
@@ -419,6 +421,12 @@ class JtuiApp(ContainerActions, ImageActions, App[int]):
             return "logs"
         return "containers"
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter":
+            # In a text field or on another screen, "/" is just a character.
+            return self.screen is self.screen_stack[0] and not isinstance(self.focused, (Input, TextArea))
+        return True
+
     def action_filter(self) -> None:
         pane = self._focused_pane()
         if pane == "logs":
@@ -429,7 +437,8 @@ class JtuiApp(ContainerActions, ImageActions, App[int]):
         box.placeholder = f"filter {pane} (Enter keeps it, Esc clears)"
         box.value = (self.containers if pane == "containers" else self.images).filter_text
         box.display = True
-        box.focus()
+        # Focus now, not on the next idle: keys typed right after "/" must land in the box.
+        self.screen.set_focus(box)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -439,7 +448,7 @@ class JtuiApp(ContainerActions, ImageActions, App[int]):
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.input.display = bool(event.value)
-        (self.images if self._filter_target == "images" else self.containers).focus()
+        self.screen.set_focus(self.images if self._filter_target == "images" else self.containers)
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)

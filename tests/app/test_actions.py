@@ -55,7 +55,8 @@ async def test_stop_start_restart_remove_with_confirmation(engine, spec_factory,
         assert app.containers.marked == set()
 
         # Remove: a stopped one gets a plain Remove; a running one only a Force remove.
-        await pilot.press("S")  # start b again (selected)
+        await _select(app, pilot, b.id)  # space moved the cursor on
+        await pilot.press("S")
         await wait_for(pilot, lambda: state(b.id) == "running")
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))

@@ -28,6 +28,8 @@ def test_url_of_outside_container_copied_via_osc52_and_x_clipboard(terminal, xdi
     terminal.keys("/")
     terminal.keys(*details.name)
     terminal.keys("Enter")
+    terminal.wait_for("filter '")  # like a person: see the filtered list before the next key
+    time.sleep(0.3)
     # The URL is read from the server inside the container and mapped to the published port.
     screen = terminal.wait_for(f"http://127.0.0.1:{port}/lab?token=", timeout=40)
     terminal.keys("u")

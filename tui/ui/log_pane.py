@@ -218,7 +218,8 @@ class LogPane(Vertical):
         box = self.query_one("#log-filter", Input)
         box.display = True
         box.value = self.filter_text
-        box.focus()
+        # Focus now, not on the next idle: keys typed right after "/" must land in the box.
+        self.screen.set_focus(box)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "log-filter":
