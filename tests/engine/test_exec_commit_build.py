@@ -38,6 +38,16 @@ def test_exec_cancel(engine, busybox):
     assert len(seen) >= 3
 
 
+def test_exec_cancel_of_a_silent_command(engine, busybox):
+    import time
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        list(engine.exec_stream(busybox.id, ["sleep", "60"], cancel=cancel))
+    assert time.monotonic() - started < 5
+
+
 def test_commit_keeps_files(engine, busybox, spec_factory):
     engine.exec_capture(busybox.id, ["sh", "-c", "echo kept > /installed.txt"])
     repo = f"jtui-test/committed-{unique('c')}"

@@ -48,9 +48,28 @@ if docker info >/dev/null 2>&1; then
     log "engine answers: $(docker version --format '{{.Server.Version}}')"
 elif is_root_debian && [ -z "${DOCKER_HOST:-}" ]; then
     log "starting dockerd"
+    # A daemon killed with its session leaves pid files behind; dockerd refuses to start while
+    # the pid in them belongs to any process (a zombie, or a reused pid). Nothing answers, so
+    # whatever those files name is not a working daemon.
+    for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+        if [ -f "$pidfile" ]; then
+            pid=$(cat "$pidfile" 2>/dev/null || true)
+            state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+            comm=$(cat "/proc/$pid/comm" 2>/dev/null || true)
+            case "$comm:$state" in
+                dockerd:[!Z]*|containerd:[!Z]*) ;;  # a live daemon, perhaps still starting
+                *) rm -f "$pidfile" ;;
+            esac
+        fi
+    done
     # No systemd on these machines: run the daemon ourselves, detached from this shell.
     setsid dockerd >"$STATE/dockerd.log" 2>&1 </dev/null &
-    for _ in $(seq 1 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+    dockerd_pid=$!
+    for _ in $(seq 1 120); do
+        docker info >/dev/null 2>&1 && break
+        kill -0 "$dockerd_pid" 2>/dev/null || break  # it gave up: show why below
+        sleep 0.5
+    done
     docker info >/dev/null 2>&1 || { tail -30 "$STATE/dockerd.log"; log "dockerd did not answer"; exit 1; }
     log "engine answers: $(docker version --format '{{.Server.Version}}')"
 else

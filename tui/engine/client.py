@@ -361,13 +361,30 @@ class Engine:
                 response = api._post_json(api._url("/exec/{0}/start", exec_id),
                                           data={"Tty": False, "Detach": False}, stream=True)
                 api._raise_for_status(response)
+                finished = threading.Event()
+                if cancel is not None:
+                    # A silent command sends no frames to check `cancel` between: hang up from
+                    # a helper thread instead, which unblocks the read.
+                    def hang_up_on_cancel() -> None:
+                        while not finished.is_set():
+                            if cancel.wait(0.2):
+                                close_response(response, client)
+                                return
+                    threading.Thread(target=hang_up_on_cancel, daemon=True).start()
                 splitter = LineSplitter()
-                for name, data in socket_frames(api, response, tty=False):
-                    if cancel is not None and cancel.is_set():
-                        close_response(response, client)
-                        raise Cancelled("Command cancelled")
-                    for stream, line in splitter.feed(name, data):
-                        yield ExecOutput(stream, line.decode("utf-8", "replace"))
+                try:
+                    for name, data in socket_frames(api, response, tty=False):
+                        if cancel is not None and cancel.is_set():
+                            break
+                        for stream, line in splitter.feed(name, data):
+                            yield ExecOutput(stream, line.decode("utf-8", "replace"))
+                except (OSError, ValueError, AttributeError):
+                    if cancel is None or not cancel.is_set():
+                        raise
+                finally:
+                    finished.set()
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled("Command cancelled")
                 for stream, line in splitter.flush():
                     yield ExecOutput(stream, line.decode("utf-8", "replace"))
                 code = self.api.exec_inspect(exec_id).get("ExitCode")
