@@ -289,6 +289,17 @@ async def test_pull_remove_in_use_and_prune(engine, spec_factory, config):
         engine.remove_image("jtui-test/dangling:1")
 
 
+async def test_shell_where_the_terminal_cannot_be_handed_over(engine, busybox, config):
+    # Under run_test (as when served in a browser) the app cannot suspend: it says so.
+    app = create_app(config)
+    async with app.run_test(size=(170, 50)) as pilot:
+        await _select(app, pilot, busybox.id)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: any("cannot hand over" in n.message for n in app._notifications))
+        note = next(n.message for n in app._notifications if "cannot hand over" in n.message)
+        assert f"exec -it {busybox.id}" in note  # the command to run instead
+
+
 async def test_help_lists_every_action(config):
     app = create_app(config, live=False)
     async with app.run_test(size=(170, 50)) as pilot:

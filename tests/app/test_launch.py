@@ -136,6 +136,51 @@ async def test_launch_flow_end_to_end(engine, launch_config, tmp_path, monkeypat
         raw = engine.api.inspect_container(cid)
         assert raw["HostConfig"]["PortBindings"]["8888/tcp"][0]["HostIp"] == "127.0.0.1"
         print(f"launch -> ready URL: {took:.1f}s")
+        # Stop leaves it stopped (the stacks' start script shuts Jupyter down on SIGTERM).
+        app.containers.move_cursor(row=app.containers.get_row_index(cid))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.containers.containers[cid].state == "exited", timeout=40,
+                       what="stopped")
+        assert engine.inspect_container(cid).state == "exited"
+        assert cid not in app.servers  # no stale URL for a stopped server
+
+
+async def test_gpu_on_a_stack_without_a_cuda_tag_is_explained(engine, launch_config):
+    app = create_app(launch_config)
+    async with app.run_test(size=(170, 50)) as pilot:
+        form = await _open_form_on_catalog(app, pilot, engine)
+        await _set(pilot, form, "image", "quay.io/jupyter/pytorch-notebook:2025-10-20")
+        form.query_one("#gpu", Checkbox).value = True
+        await pilot.pause()
+        assert "cuda12-2025-10-20" in str(form.query_one("#warning").render())
+        await _set(pilot, form, "image", "quay.io/jupyter/pytorch-notebook:cuda12-2025-10-20")
+        assert "CUDA tag" not in str(form.query_one("#warning").render())
+        assert "--gpus all" in str(form.query_one("#command").render())
+
+
+async def test_recent_launch_is_relaunched_with_a_new_name(engine, launch_config, busybox, tmp_path):
+    from tui.config import state_dir
+    from tui.jupyter.recent import RecentLaunches
+    from tui.ui.recent_screen import RecentScreen
+    RecentLaunches(state_dir()).remember(LaunchRequest(
+        image=STACK_REF, name=busybox.name, host_port=None, mode="notebook",
+        mounts=[(str(tmp_path), "/home/jovyan/work")], environment={"A": "1", "MY_TOKEN": "x"}))
+    saved = (state_dir() / "recent-launches.json").read_text()
+    assert "MY_TOKEN" not in saved  # secrets-looking variables are not remembered
+    app = create_app(launch_config)
+    async with app.run_test(size=(170, 50)) as pilot:
+        await wait_for(pilot, lambda: app.connected and busybox.id in row_ids(app))
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecentScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, LaunchForm))
+        form = app.screen
+        assert form.query_one("#image", Input).value == STACK_REF
+        assert form.query_one("#folder", Input).value == str(tmp_path)
+        assert form.query_one("#mode").value == "notebook"
+        assert form.query_one("#env", Input).value == "A=1"
+        name = form.query_one("#name", Input).value
+        assert name != busybox.name and "name" not in form.problems
 
 
 async def test_launch_refuses_invalid_fields_with_reasons(engine, launch_config, busybox, held_port):

@@ -74,6 +74,8 @@ class ImageTable(VimTable):
                 if needle and needle not in f"{ref} {stack.description}".lower():
                     continue
                 note = stack.description if stack.has_jupyter else f"{stack.description} (no Jupyter)"
+                if stack.parent:
+                    note += f" · on {stack.parent}"
                 out.append((CATALOG_PREFIX + stack.name,
                             (Text("○", style="dim magenta"), Text(ref, style="dim"),
                              Text(f"~{stack.size_gb:g}GB", style="dim"), Text(note, style="dim italic"))))

@@ -19,6 +19,7 @@ from ..engine import Cancelled, Engine, EngineError, PullProgress
 from ..jupyter.launch import (ALL_INTERFACES, LOCAL_ADDRESS, RESTART_POLICIES, LaunchRequest,
                               docker_run_command, first_free_port, parse_env, parse_extra_ports,
                               parse_mounts, parse_port, validate)
+from ..jupyter.catalog import find_stack, gpu_tag
 from ..jupyter.launcher import LaunchFailed, Pulling, Ready, Started, Starting, launch
 from ..jupyter.server import JupyterServer
 
@@ -177,6 +178,15 @@ class LaunchForm(ModalScreen[None]):
                            "(it carries the token) can run code here, and Docker bypasses host firewalls.")
         if request.auto_remove:
             warning.append("Removed on stop: only files inside mounted folders survive.")
+        stack = find_stack(request.image)
+        tag = request.image.rsplit(":", 1)[1] if ":" in request.image.rsplit("/", 1)[-1] else "latest"
+        if request.gpu and stack is not None:
+            if not stack.gpu_tags:
+                warning.append(f"{stack.name} has no CUDA build: the GPU will not be used by its "
+                               "libraries (pytorch-notebook and tensorflow-notebook have one).")
+            elif not tag.startswith(stack.gpu_tags):
+                warning.append(f"For the GPU, {stack.name} needs a CUDA tag, e.g. "
+                               f"{gpu_tag(stack, tag)} instead of {tag}.")
         self.query_one("#warning", Static).update("\n".join(warning))
         self.query_one("#command", Static).update(docker_run_command(request))
         self.query_one("#launch", Button).disabled = bool(problems) or self.running
