@@ -52,7 +52,11 @@ async def _fill(pilot):
     app.post_message(EngineConnected(EngineInfo("unix:///var/run/docker.sock", "27.3.1", "1.47",
                                                 "linux", "amd64")))
     app.post_message(Snapshot(CONTAINERS, IMAGES))
-    await pilot.pause()
+    # Let the selection reach the logs pane first, or it would reset what is filled in below.
+    for _ in range(200):
+        await pilot.pause()
+        if app.log_pane.container is not None:
+            break
     app.containers.set_url("c1" * 32, "http://127.0.0.1:8888/lab?token=…")
     app.log_pane.follow_state = "following"
     app.log_pane.lines.extend(LOG)
@@ -68,6 +72,9 @@ def test_main_screen_running_only_with_filter(snap_compare):
     async def before(pilot):
         await _fill(pilot)
         await pilot.press("a", "slash", *"note", "enter")
+        # The "running only" toast fades on a timer: keep it out of the picture.
+        pilot.app.clear_notifications()
+        await pilot.pause()
 
     assert snap_compare(_app(), terminal_size=(170, 40), run_before=before)
 
