@@ -54,7 +54,6 @@ async def change_latency(engine: Engine, rounds: int) -> list[float]:
     async with app.run_test(size=(200, 60)) as pilot:
         await until(pilot, lambda: app.connected and app.containers.row_count > 0)
         for i in range(rounds):
-            t0 = time.perf_counter()
             d = engine.create_and_start(ContainerSpec(IMAGE, name=f"bench-change-{i}",
                                                       labels={LABEL: "1"}))
             created_at = time.perf_counter()

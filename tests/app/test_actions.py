@@ -2,16 +2,13 @@
 
 import base64
 import hashlib
-import time
 import zipfile
 
-import pytest
 from textual.widgets import Input, TextArea
 
 from tests.app.conftest import row_ids, wait_for
 from tests.rig import BUSYBOX, REGISTRY, STACK, TEST_LABEL, unique
 from tui.app import create_app
-from tui.jupyter.launcher import Ready
 from tui.ui.build_screen import BuildScreen
 from tui.ui.dialogs import ConfirmScreen, FormScreen, OutputScreen
 from tui.ui.launch_form import LaunchForm

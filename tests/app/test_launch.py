@@ -2,7 +2,6 @@
 real JupyterLab: form, pull, start, readiness, URL, token, files in the mount, clipboard."""
 
 import json
-import os
 import time
 import urllib.error
 import urllib.request
@@ -12,10 +11,10 @@ from textual.widgets import Checkbox, Input
 
 from tests.app.conftest import row_ids, wait_for
 from tests.conftest import free_port
-from tests.rig import REGISTRY, TEST_LABEL
+from tests.rig import REGISTRY
 from tui.app import create_app
 from tui.jupyter.launch import LaunchRequest
-from tui.jupyter.launcher import LaunchFailed, launch
+from tui.jupyter.launcher import launch
 from tui.ui.launch_form import LaunchForm
 
 STACK_REF = f"{REGISTRY}/jupyter/base-notebook:latest"

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from tests.conftest import free_port
-from tests.rig import BUSYBOX, TEST_LABEL, unique
+from tests.rig import TEST_LABEL, unique
 from tui.engine import (BindSourceMissing, Conflict, GpuUnavailable, ImageNotFound, NameInUse,
                         PortInUse)
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.rig import STACK
-from tui.jupyter.server import JupyterServer, wait_ready
+from tui.jupyter.server import wait_ready
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def test_url_of_outside_container_copied_via_osc52_and_x_clipboard(terminal, xdi
     terminal.wait_for("filter '")  # like a person: see the filtered list before the next key
     time.sleep(0.3)
     # The URL is read from the server inside the container and mapped to the published port.
-    screen = terminal.wait_for(f"http://127.0.0.1:{port}/lab?token=", timeout=40)
+    terminal.wait_for(f"http://127.0.0.1:{port}/lab?token=", timeout=40)
     terminal.keys("u")
     terminal.wait_for("Copied the Jupyter URL", timeout=10)
     osc52 = terminal.tmux("show-buffer").strip()

@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from tui import __version__
 
@@ -17,8 +18,9 @@ def test_python_m_tui_version_and_help():
 
 
 def test_jtui_script_is_installed():
-    script = shutil.which("jtui")
-    assert script is not None, "pip install -e . puts jtui on PATH"
+    beside = Path(sys.executable).parent / "jtui"  # the venv's scripts folder
+    script = str(beside) if beside.exists() else shutil.which("jtui")
+    assert script is not None, "pip install -e . installs the jtui command"
     out = subprocess.run([script, "--version"], capture_output=True, text=True)
     assert out.stdout.strip() == f"jtui {__version__}"
 

@@ -3,9 +3,7 @@ equivalent `docker run` command, a pull progress bar and the launch's progress."
 
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
 
 from textual import on, work
 from textual.binding import Binding
@@ -17,7 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select,
 from .. import humanize
 from ..engine import Cancelled, Engine, EngineError, PullProgress
 from ..jupyter.launch import (ALL_INTERFACES, LOCAL_ADDRESS, RESTART_POLICIES, LaunchRequest,
-                              docker_run_command, first_free_port, parse_env, parse_extra_ports,
+                              docker_run_command, parse_env, parse_extra_ports,
                               parse_mounts, parse_port, validate)
 from ..jupyter.catalog import find_stack, gpu_tag
 from ..jupyter.launcher import LaunchFailed, Pulling, Ready, Started, Starting, launch
