@@ -72,7 +72,7 @@ async def _set(pilot, form, wid, value):
 
 async def test_launch_flow_end_to_end(engine, launch_config, tmp_path, monkeypatch, tidy):
     # A host user that is not uid 1000, so "run as my user" has something to prove.
-    monkeypatch.setattr("tui.app.host_ids", lambda: (4321, 4321))
+    monkeypatch.setattr("tui.ui.jupyter_actions.host_ids", lambda: (4321, 4321))
     folder = tmp_path / "notebooks"
     app = create_app(launch_config)
     async with app.run_test(size=(170, 50)) as pilot:
