@@ -21,7 +21,7 @@ from .ui.jupyter_actions import JupyterActions
 from .ui.launch_form import LaunchSucceeded
 from .engine import ContainerSummary, Engine, EngineError, EngineEvent, EngineInfo, ImageSummary
 from .engine.watcher import EngineWatcher
-from .ui.container_table import ContainerTable, VimTable
+from .ui.container_table import ContainerTable, KeyedTable
 from .ui.engine_bar import EngineBar
 from .ui.help_screen import HelpScreen, binding_rows
 from .ui.image_table import ImageTable
@@ -181,7 +181,7 @@ class JtuiApp(ContainerActions, ImageActions, JupyterActions, App[int]):
         self.images.set_all(message.images)
         # After a reconnect the log stream was closed: resume where it stopped.
         selected = self.containers.selected
-        if selected is not None and self.log_pane._stream is None and self.engine is not None:
+        if selected is not None and not self.log_pane.following and self.engine is not None:
             same = self.log_pane.container is not None and self.log_pane.container.id == selected.id
             self.log_pane.follow(selected, self.engine, since=self.log_pane.last_timestamp if same else None)
         self._schedule_resync()
@@ -330,7 +330,7 @@ class JtuiApp(ContainerActions, ImageActions, JupyterActions, App[int]):
             self.watcher.retry_now()
 
     def help_rows(self) -> list[tuple[str, str, str]]:
-        return binding_rows(self, [("tables", VimTable), ("containers", ContainerTable),
+        return binding_rows(self, [("tables", KeyedTable), ("containers", ContainerTable),
                                    ("images", ImageTable), ("logs", LogPane)])
 
     def action_help(self) -> None:

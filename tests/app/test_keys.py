@@ -20,10 +20,10 @@ async def test_help_lists_every_binding_with_an_id(config):
         assert not isinstance(app.screen, HelpScreen)
     # Every binding of the app and its panes has an id, so the keymap can change it.
     from tui.app import JtuiApp
-    from tui.ui.container_table import ContainerTable, VimTable
+    from tui.ui.container_table import ContainerTable, KeyedTable
     from tui.ui.image_table import ImageTable
     from tui.ui.log_pane import LogPane
-    for owner in (JtuiApp, VimTable, ContainerTable, ImageTable, LogPane, HelpScreen):
+    for owner in (JtuiApp, KeyedTable, ContainerTable, ImageTable, LogPane, HelpScreen):
         assert all(b.id for b in owner.BINDINGS), owner
 
 

@@ -65,6 +65,15 @@ class Terminal:
             time.sleep(0.1)
         raise AssertionError(f"'{text}' never appeared; screen:\n{self.screen()}")
 
+    def select_by_filter(self, name: str) -> None:
+        """Filter the containers pane down to `name` (which selects it), like a person would:
+        type, press Enter, and look at the result before the next key."""
+        self.keys("/")
+        self.keys(*name)
+        self.keys("Enter")
+        self.wait_for(f"filter '{name}'")
+        time.sleep(0.3)
+
     def alive(self) -> bool:
         return self.name in self.tmux("list-sessions", "-F", "#{session_name}")
 

@@ -25,11 +25,7 @@ def test_url_of_outside_container_copied_via_osc52_and_x_clipboard(terminal, xdi
     details, port = outside_jupyter
     terminal.wait_for("connected")
     terminal.wait_for(details.name)
-    terminal.keys("/")
-    terminal.keys(*details.name)
-    terminal.keys("Enter")
-    terminal.wait_for("filter '")  # like a person: see the filtered list before the next key
-    time.sleep(0.3)
+    terminal.select_by_filter(details.name)
     # The URL is read from the server inside the container and mapped to the published port.
     terminal.wait_for(f"http://127.0.0.1:{port}/lab?token=", timeout=40)
     terminal.keys("u")

@@ -7,11 +7,7 @@ import time
 def test_shell_inside_a_container_and_back(terminal, engine, busybox, spec_factory):
     terminal.wait_for("connected")
     terminal.wait_for(busybox.name)
-    terminal.keys("/")
-    terminal.keys(*busybox.name)
-    terminal.keys("Enter")
-    terminal.wait_for("filter '")  # like a person: see the filtered list before the next key
-    time.sleep(0.3)
+    terminal.select_by_filter(busybox.name)
     terminal.keys("e")
     terminal.wait_for(f"jtui: shell in {busybox.name}", timeout=20)
     time.sleep(0.5)

@@ -19,8 +19,10 @@ COLUMNS = (("mark", ""), ("name", "Name"), ("state", "State"), ("ports", "Ports"
            ("status", "Status"), ("image", "Image"), ("url", "Jupyter URL"))
 
 
-class VimTable(DataTable):
-    """A DataTable that also moves with j/k, as lazydocker users expect."""
+class KeyedTable(DataTable):
+    """A DataTable whose rows are keyed by an id and brought up to date in place (remove what
+    went, update only changed cells, add what is new, keep the cursor on the same key), and that
+    also moves with j/k as lazydocker users expect."""
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="cursor-down"),
@@ -29,8 +31,46 @@ class VimTable(DataTable):
         Binding("G", "scroll_bottom", "Bottom", show=False, id="cursor-bottom"),
     ]
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", **kwargs)
+        self._rendered: dict[str, tuple] = {}  # key -> the cells last drawn for it
 
-class ContainerTable(VimTable):
+    def apply_rows(self, wanted: list[tuple[str, tuple]], columns: tuple[str, ...],
+                   sort_column: str, keep: str | None) -> None:
+        """Make the table show `wanted` (key, cells) in that order. `sort_column` holds text that
+        is unique per row: DataTable sorts by cell values, not by row keys."""
+        wanted_keys = [key for key, _ in wanted]
+        with self.app.batch_update():
+            for key in [k for k in self._rendered if k not in set(wanted_keys)]:
+                self.remove_row(key)
+                del self._rendered[key]
+            for key, cells in wanted:
+                old = self._rendered.get(key)
+                if old is None:
+                    self.add_row(*cells, key=key)
+                elif old != cells:
+                    for col, new, before in zip(columns, cells, old):
+                        if new != before:
+                            self.update_cell(key, col, new)
+                self._rendered[key] = cells
+            if [row.key.value for row in self.ordered_rows] != wanted_keys:
+                index = columns.index(sort_column)
+                order = {str(cells[index]): i for i, (_, cells) in enumerate(wanted)}
+                self.sort(sort_column, key=lambda text: order.get(str(text), 1 << 30))
+            if keep in self._rendered:
+                self.move_cursor(row=self.get_row_index(keep), animate=False)
+
+    @property
+    def selected_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:
+            return None
+
+
+class ContainerTable(KeyedTable):
     BINDINGS = [
         Binding("a", "toggle_all", "All/running", id="containers-toggle-all"),
         Binding("space", "toggle_mark", "Mark", id="containers-mark"),
@@ -44,13 +84,12 @@ class ContainerTable(VimTable):
     ]
 
     def __init__(self, *, show_all: bool = True, clock=None, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        super().__init__(**kwargs)
         self.show_all = show_all
         self.filter_text = ""
         self.containers: dict[str, ContainerSummary] = {}
         self.urls: dict[str, str] = {}
         self.marked: set[str] = set()  # ids marked with space: actions apply to all of them
-        self._rendered: dict[str, tuple] = {}
         self._selected_id: str | None = None
         self._clock = clock
 
@@ -113,30 +152,8 @@ class ContainerTable(VimTable):
         """Bring the table in line with `containers`: remove, update and add only what changed."""
         if not self.is_mounted:
             return
-        keep_id = self._selected_id
-        wanted = self.visible_containers()
-        wanted_ids = [c.id for c in wanted]
-        with self.app.batch_update():
-            for key in [k for k in self._rendered if k not in set(wanted_ids)]:
-                self.remove_row(key)
-                del self._rendered[key]
-            for c in wanted:
-                cells = self._cells(c)
-                old = self._rendered.get(c.id)
-                if old is None:
-                    self.add_row(*cells, key=c.id)
-                elif old != cells:
-                    for (col, _), new, before in zip(COLUMNS, cells, old):
-                        if new != before:
-                            self.update_cell(c.id, col, new)
-                self._rendered[c.id] = cells
-            current = [row.key.value for row in self.ordered_rows]
-            if current != wanted_ids:
-                order = {cid: i for i, cid in enumerate(wanted_ids)}
-                names = {self.containers[cid].name: order[cid] for cid in wanted_ids}
-                self.sort("name", key=lambda name: names.get(str(name), 1 << 30))
-            if keep_id in self._rendered:
-                self.move_cursor(row=self.get_row_index(keep_id), animate=False)
+        self.apply_rows([(c.id, self._cells(c)) for c in self.visible_containers()],
+                        tuple(key for key, _ in COLUMNS), "name", keep=self._selected_id)
         self._update_title()
         self._announce()
 
@@ -152,12 +169,7 @@ class ContainerTable(VimTable):
         self.border_title = f"[1] Containers ({shown}/{total}, {scope}{extra})"
 
     def _announce(self) -> None:
-        key = None
-        if self.row_count:
-            try:
-                key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-            except Exception:
-                key = None
+        key = self.selected_key
         if key != self._selected_id:
             self._selected_id = key
             self.post_message(ContainerSelected(self.containers.get(key or "")))

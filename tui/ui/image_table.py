@@ -9,12 +9,13 @@ from .. import humanize
 from ..engine import ImageSummary
 from ..jupyter.catalog import STACKS, Stack, find_stack
 from ..jupyter.detect import is_jupyter_image
-from .container_table import VimTable
+from .container_table import KeyedTable
 
 CATALOG_PREFIX = "catalog:"
+COLUMNS = ("mark", "name", "size", "about")
 
 
-class ImageTable(VimTable):
+class ImageTable(KeyedTable):
     BINDINGS = [
         Binding("c", "toggle_catalog", "Catalog", id="images-toggle-catalog"),
         Binding("p", "app.pull_image", "Pull", id="images-pull"),
@@ -24,19 +25,16 @@ class ImageTable(VimTable):
     ]
 
     def __init__(self, *, registry: str = "quay.io/jupyter", clock=None, **kwargs) -> None:
-        super().__init__(cursor_type="row", **kwargs)
+        super().__init__(**kwargs)
         self.registry = registry
         self.images: dict[str, ImageSummary] = {}
         self.filter_text = ""
         self.show_catalog = True
-        self._rendered: dict[str, tuple] = {}
         self._clock = clock
 
     def on_mount(self) -> None:
-        self.add_column("", key="mark")
-        self.add_column("Image", key="name")
-        self.add_column("Size", key="size")
-        self.add_column("Age / about", key="about")
+        for key, label in zip(COLUMNS, ("", "Image", "Size", "Age / about")):
+            self.add_column(label, key=key)
         # Not mounted until this handler returns: draw the catalog right after.
         self.call_after_refresh(self.sync)
 
@@ -84,40 +82,9 @@ class ImageTable(VimTable):
     def sync(self) -> None:
         if not self.is_mounted:
             return
-        wanted = self.wanted_rows()
-        wanted_keys = [k for k, _ in wanted]
-        keep = self.selected_key
-        with self.app.batch_update():
-            for key in [k for k in self._rendered if k not in set(wanted_keys)]:
-                self.remove_row(key)
-                del self._rendered[key]
-            for key, cells in wanted:
-                old = self._rendered.get(key)
-                if old is None:
-                    self.add_row(*cells, key=key)
-                elif old != cells:
-                    for col, new, before in zip(("mark", "name", "size", "about"), cells, old):
-                        if new != before:
-                            self.update_cell(key, col, new)
-                self._rendered[key] = cells
-            if [r.key.value for r in self.ordered_rows] != wanted_keys:
-                order = {k: i for i, k in enumerate(wanted_keys)}
-                # Sort by the whole row: the key column is not a cell, so look it up by name text.
-                by_name = {str(cells[1]): order[k] for k, cells in wanted}
-                self.sort("name", key=lambda name: by_name.get(str(name), 1 << 30))
-            if keep in self._rendered:
-                self.move_cursor(row=self.get_row_index(keep), animate=False)
+        self.apply_rows(self.wanted_rows(), COLUMNS, "name", keep=self.selected_key)
         local = len(self.images)
         self.border_title = f"[2] Images ({local} local · ◆ Jupyter · ○ catalog)"
-
-    @property
-    def selected_key(self) -> str | None:
-        if not self.row_count:
-            return None
-        try:
-            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:
-            return None
 
     @property
     def selected_image(self) -> ImageSummary | None:

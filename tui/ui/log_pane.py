@@ -128,6 +128,11 @@ class LogPane(Vertical):
         self._update_title()
 
     @property
+    def following(self) -> bool:
+        """A log stream is open (it is closed on purpose when the engine is lost)."""
+        return self._stream is not None
+
+    @property
     def last_timestamp(self) -> str | None:
         return self.lines[-1].timestamp if self.lines and self.lines[-1].timestamp else None
 
