@@ -81,17 +81,23 @@ def probe(server: JupyterServer, timeout: float = 2.0) -> bool:
 
 
 def wait_ready(server: JupyterServer, *, still_running: Callable[[], bool], timeout: float = 120.0,
-               interval: float = 0.25, cancelled: Callable[[], bool] = lambda: False) -> float:
+               interval: float = 0.1, cancelled: Callable[[], bool] = lambda: False,
+               state_every: float = 1.0) -> float:
     """Poll until the server is ready; returns the seconds it took. Raises ServerNotReady if the
-    container stops or time runs out, NotOurServer if someone else answers."""
+    container stops or time runs out, NotOurServer if someone else answers. A refused local
+    connection costs microseconds, so the URL is polled often; the container's state (an engine
+    call) only every `state_every` seconds."""
     start = time.monotonic()
+    next_state_check = start
     while time.monotonic() - start < timeout:
         if cancelled():
             raise ServerNotReady("Cancelled while waiting for Jupyter.")
         if probe(server):
             return time.monotonic() - start
-        if not still_running():
-            raise ServerNotReady("The container stopped before Jupyter answered.")
+        if time.monotonic() >= next_state_check:
+            if not still_running():
+                raise ServerNotReady("The container stopped before Jupyter answered.")
+            next_state_check = time.monotonic() + state_every
         time.sleep(interval)
     raise ServerNotReady(f"Jupyter did not answer on port {server.port} within {timeout:.0f} s.")
 
