@@ -5,7 +5,19 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash tests/rig/setup.sh
 PY=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
+if [ ! -x .venv/bin/python ]; then
+    if ! "$PY" -m venv .venv; then
+        # Debian's own python3 ships venv separately.
+        rm -rf .venv
+        if [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ]; then
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+            "$PY" -m venv .venv
+        else
+            echo "python3 -m venv failed: install your distribution's venv package" >&2
+            exit 1
+        fi
+    fi
+fi
 .venv/bin/python -m pip install -q -e '.[test]'
 export PATH="$PWD/.venv/bin:$PATH"
 exec .venv/bin/python -m pytest "$@"
