@@ -26,6 +26,8 @@ from .models import (BuildResult, ContainerDetails, ContainerSummary, EngineEven
 from .streams import LineSplitter, Stream, close_response, http_frames, socket_frames
 
 T = TypeVar("T")
+# What docker-py and the HTTP layer below it raise; every one is mapped by errors.translate.
+DOCKER_FAILURES = (docker.errors.DockerException, requests.exceptions.RequestException, OSError)
 DEFAULT_TIMEOUT = 30
 
 
@@ -38,8 +40,7 @@ def _engine_call(method: Callable[..., T]) -> Callable[..., T]:
             return method(self, *args, **kwargs)
         except EngineError:
             raise
-        except (docker.errors.DockerException, requests.exceptions.RequestException,
-                OSError) as exc:
+        except DOCKER_FAILURES as exc:
             raise translate(exc, endpoint=self.endpoint.display) from exc
 
     return wrapper
@@ -253,8 +254,7 @@ class Engine:
                                         endpoint=self.endpoint.display, image=reference)
                     progress.apply(msg)
                     yield progress
-            except (docker.errors.DockerException, requests.exceptions.RequestException, OSError,
-                    EngineError) as exc:
+            except (*DOCKER_FAILURES, EngineError) as exc:
                 err = translate(exc, endpoint=self.endpoint.display, image=reference)
                 # A registry failure the mapping does not know is still a failed pull.
                 raise (PullFailed(err.message) if type(err) is EngineError else err) from exc
@@ -271,12 +271,12 @@ class Engine:
         try:
             kwargs = self._create_kwargs(spec)
             container = self.client.containers.create(**kwargs)
-        except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+        except DOCKER_FAILURES as exc:
             raise translate(exc, endpoint=self.endpoint.display, port=host_port,
                             name=spec.name or "", image=spec.image) from exc
         try:
             container.start()
-        except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+        except DOCKER_FAILURES as exc:
             error = translate(exc, endpoint=self.endpoint.display, port=host_port,
                               name=spec.name or "", image=spec.image)
             if isinstance(error, PortInUse) and error.port is None:
@@ -388,7 +388,7 @@ class Engine:
                 for stream, line in splitter.flush():
                     yield ExecOutput(stream, line.decode("utf-8", "replace"))
                 code = self.api.exec_inspect(exec_id).get("ExitCode")
-            except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+            except DOCKER_FAILURES as exc:
                 raise translate(exc, endpoint=self.endpoint.display) from exc
         finally:
             self._release(client)
@@ -439,7 +439,7 @@ class Engine:
                     aux = msg.get("aux")
                     if isinstance(aux, dict) and aux.get("ID"):
                         image_id = aux["ID"]
-            except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+            except DOCKER_FAILURES as exc:
                 err = translate(exc, endpoint=self.endpoint.display)
                 if type(err) is EngineError:
                     raise BuildFailed(err.message, step=last_step) from exc

@@ -125,10 +125,6 @@ class ContainerSummary:
             command=raw.get("Command") or "",
         )
 
-    @classmethod
-    def from_inspect(cls, raw: dict[str, Any]) -> "ContainerSummary":
-        return ContainerDetails.from_inspect(raw).summary
-
 
 @dataclass(frozen=True)
 class ContainerDetails:

@@ -273,12 +273,12 @@ class ImageActions:
 
         def answered(choice: str | None) -> None:
             if choice:
-                self._remove_image(engine, image.display_name, image.id, choice == "force", users)
+                self._remove_image(engine, image.display_name, choice == "force", users)
 
         self.push_screen(ConfirmScreen("Remove image", body, choices), answered)
 
     @work(thread=True, group="images", exit_on_error=False, description="remove image")
-    def _remove_image(self, engine: Engine, ref: str, image_id: str, force: bool, users: list[str]) -> None:
+    def _remove_image(self, engine: Engine, ref: str, force: bool, users: list[str]) -> None:
         try:
             engine.remove_image(ref, force=force)
         except ImageInUse as exc:
