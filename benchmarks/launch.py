@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tui.app import create_app  # noqa: E402
-from tui.config import AppConfig  # noqa: E402
-from tui.ui.launch_form import LaunchForm  # noqa: E402
+from tui.app import create_app
+from tui.config import AppConfig
+from tui.ui.launch_form import LaunchForm
 
 IMAGE = "jtui-test/minimal-notebook:latest"
 
@@ -52,12 +52,12 @@ async def jtui_once(folder: str, name: str) -> tuple[float, float]:
         await pilot.pause()
         start = time.perf_counter()
         await pilot.press("ctrl+l")
-        while app.last_launch is None:
+        while app.main.last_launch is None:
             # Plain sleep, not pilot.pause: the harness must not compete with Jupyter for CPU.
             await asyncio.sleep(0.02)
         shown = time.perf_counter() - start
         await pilot.press("1", "u")
-        assert app.clipboard == app.last_launch.server.url
+        assert app.clipboard == app.main.last_launch.server.url
         return shown, time.perf_counter() - start
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tui.app import create_app  # noqa: E402
-from tui.config import AppConfig  # noqa: E402
-from tui.engine import ContainerSpec, Engine  # noqa: E402
+from tui.app import create_app
+from tui.config import AppConfig
+from tui.engine import ContainerSpec, Engine
 
 LABEL = "org.jtui.bench"
 IMAGE = "jtui-test/busybox:latest"
@@ -57,10 +57,10 @@ async def change_latency(engine: Engine, rounds: int) -> list[float]:
             d = engine.create_and_start(ContainerSpec(IMAGE, name=f"bench-change-{i}",
                                                       labels={LABEL: "1"}))
             created_at = time.perf_counter()
-            await until(pilot, lambda: d.id in app.containers.containers)
+            await until(pilot, lambda d=d: d.id in app.containers.containers)
             out.append(time.perf_counter() - created_at)
             engine.remove(d.id, force=True)
-            await until(pilot, lambda: d.id not in app.containers.containers)
+            await until(pilot, lambda d=d: d.id not in app.containers.containers)
     return out
 
 

@@ -20,4 +20,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q -e '.[test]'
 export PATH="$PWD/.venv/bin:$PATH"
+# Static checks first: a type error or a lint finding fails the run like a failing test.
+echo "ruff check" && .venv/bin/ruff check .
+echo "mypy tui" && .venv/bin/mypy tui
 exec .venv/bin/python -m pytest "$@"

@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+import os
 import socket
-from typing import Iterator
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.rig import BUSYBOX, TEST_LABEL, unique
 from tui.engine import ContainerSpec, Engine, EngineError
+
+# No per-example deadline: a loaded 2-core CI machine would make timing-based failures flaky.
+# HYPOTHESIS_PROFILE=thorough runs ten times the examples.
+settings.register_profile("jtui", deadline=None)
+settings.register_profile("thorough", deadline=None, max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "jtui"))
+
+TESTS = Path(__file__).parent
+# Whole folders that need the rig (the engine, tmux, a browser) whatever fixtures they use.
+ENGINE_FOLDERS = ("engine", "terminal")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that needs the real engine, so `-m "not engine"` runs the pure ones alone:
+    the tests in the rig's folders, and any test whose fixtures (directly or through other
+    fixtures) include `engine`."""
+    for item in items:
+        try:
+            folder = item.path.relative_to(TESTS).parts[0]
+        except ValueError:
+            folder = ""
+        if folder in ENGINE_FOLDERS or "engine" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.engine)
 
 
 def _remove_test_objects(engine: Engine) -> None:

@@ -21,7 +21,7 @@ class SocketProxy:
     def url(self) -> str:
         return f"unix://{self.path}"
 
-    def start(self) -> "SocketProxy":
+    def start(self) -> SocketProxy:
         if os.path.exists(self.path):
             os.unlink(self.path)
         listener = socket.socket(socket.AF_UNIX)
@@ -68,8 +68,19 @@ class SocketProxy:
     def cut(self) -> None:
         """The engine 'dies': no new connections (refused), every open one drops."""
         if self._listener is not None:
+            # close() alone does not wake the thread blocked in accept(): one more connection
+            # would still reach the engine after the "death".
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._listener.close()
             self._listener = None
+        self.drop()
+
+    def drop(self) -> None:
+        """Break every open connection but keep accepting new ones: the link blipped, the
+        engine lives on."""
         with self._lock:
             conns, self._conns = list(self._conns), set()
         for s in conns:

@@ -1,42 +1,120 @@
-"""The `jtui` command: parse arguments, build the app with the shared factory, run it."""
+"""The `jtui` command: parse and check the arguments, set up logging, build the app, run it.
+
+Start-up time matters: textual, docker-py and the app are imported only once the arguments are
+known to be good, so `--help`, `--version` and a bad flag answer at once.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import platform
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 
 from . import __version__
+from .config import AppConfig, engine_url_problem
+from .logsetup import install_excepthook, log_path, setup_logging
+
+EXIT_INTERRUPTED = 130  # what shells report for a program ended by Ctrl+C (128 + SIGINT)
+
+log = logging.getLogger("jtui")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jtui",
-        description="Run Jupyter in Docker from a terminal UI: launch Jupyter Docker Stacks, "
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run Jupyter in Docker from a terminal UI: launch Jupyter Docker Stacks,\n"
                     "follow their logs and manage the containers and images around them.",
-        epilog="The engine is found like the docker CLI finds it: --host, --context, DOCKER_HOST, "
-               "DOCKER_CONTEXT or the CLI's current context, else the local socket.")
+        epilog="The engine is found like the docker CLI finds it: --host, --context, DOCKER_HOST,\n"
+               "DOCKER_CONTEXT or the CLI's current context, else the local socket.\n\n"
+               "Log file (attach it to a bug report; no token is ever written to it):\n"
+               f"  {log_path()}\n")
     parser.add_argument("-H", "--host", help="engine URL: unix:///path, tcp://host:2376, ssh://user@host")
     parser.add_argument("-c", "--context", help="a docker context name (see `docker context ls`)")
     parser.add_argument("--config", help="settings file (default: the platform's config folder)")
+    parser.add_argument("--debug", action="store_true", help="write more detail to the log file")
     parser.add_argument("-V", "--version", action="version", version=f"jtui {__version__}")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    from pathlib import Path
+def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse bad flags here, with exit code 2 and one line, instead of inside the app (where a bad
+    --host would be retried for ever and an empty one would silently mean the default socket)."""
+    if args.host is not None:
+        problem = engine_url_problem(args.host)
+        if problem:
+            parser.error(f"--host: {problem}")
+    if args.context is not None and not args.context.strip():
+        parser.error("--context: give a docker context name (see `docker context ls`)")
+    if args.host is not None and args.context is not None:
+        parser.error("--host and --context both name an engine: use one of them")
+    if args.config is not None:
+        if not args.config.strip():
+            parser.error("--config: give the path of a settings file")
+        if Path(args.config).is_dir():
+            parser.error(f"--config: {args.config} is a folder; give the settings file itself "
+                         f"(e.g. {Path(args.config) / 'config.toml'})")
 
-    from .app import create_app
+
+def describe_endpoint(config: AppConfig, host_from_flag: bool, context_from_flag: bool,
+                      environ: Mapping[str, str] = os.environ) -> str:
+    """Where the engine will be looked for, in words, without importing docker-py (which
+    `tui.engine` does: this runs before the app and must stay fast)."""
+    if config.host:
+        return f"{config.host} (from {'--host' if host_from_flag else 'the settings file'})"
+    if config.context:
+        origin = "--context" if context_from_flag else "the settings file"
+        return f"docker context {config.context} (from {origin})"
+    if environ.get("DOCKER_HOST"):
+        return f"{environ['DOCKER_HOST']} (from DOCKER_HOST)"
+    if environ.get("DOCKER_CONTEXT"):
+        return f"docker context {environ['DOCKER_CONTEXT']} (from DOCKER_CONTEXT)"
+    return "the docker CLI's current context, else unix:///var/run/docker.sock"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_args(parser, args)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # Ctrl+C at any moment: the shell's usual code, no traceback
+        return EXIT_INTERRUPTED
+
+
+def _run(args: argparse.Namespace) -> int:
     from .config import load_config
 
     config = load_config(Path(args.config) if args.config else None)
-    if args.host:
-        config.host = args.host
-    if args.context:
-        config.context = args.context
+    # A flag beats the settings file, and the other way of naming an engine from the file with it
+    # (resolve_endpoint would otherwise prefer a `host =` from the file over --context).
+    if args.host is not None:
+        config.host, config.context = args.host.strip(), None
+    if args.context is not None:
+        config.context, config.host = args.context.strip(), None
+    config.debug = config.debug or args.debug
+    path = setup_logging(debug=config.debug)
+    install_excepthook()
+    log.info("jtui %s starting (Python %s, %s), engine endpoint: %s; log file %s%s", __version__,
+             platform.python_version(), platform.platform(terse=True),
+             describe_endpoint(config, args.host is not None, args.context is not None), path,
+             ", debug" if config.debug else "")
+    found = config.source is not None and config.source.is_file()
+    log.info("Settings: %s%s", config.source, "" if found else " (no such file: the defaults)")
+    for problem in config.problems:
+        log.warning("Settings: %s", problem)
+
+    from .app import create_app  # here, not at the top: textual and docker-py take time to import
+
     app = create_app(config)
     app.run()
-    return app.return_code or 0
+    code = app.return_code or 0
+    log.info("jtui exiting with code %s", code)
+    return code
 
 
 if __name__ == "__main__":

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import math
+from datetime import UTC, datetime
+
+_UNITS = ("B", "kB", "MB", "GB", "TB")
 
 
 def size(num_bytes: int | float) -> str:
+    """Decimal units with three significant digits at most: 512B, 1.5kB, 42.1MB, 427MB, 1.2GB."""
     value = float(num_bytes)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{value:.0f}{unit}" if unit == "B" or value >= 100 else f"{value:.3g}{unit}"
+    if not math.isfinite(value) or value < 0:
+        return "?"
+    for unit in _UNITS:
+        # Round first: 999.7kB must read 1MB, not 1000kB.
+        text = f"{value:.0f}" if unit == "B" or value >= 100 else f"{value:.3g}"
+        if float(text) < 1000 or unit == _UNITS[-1]:
+            return f"{text}{unit}"
         value /= 1000
-    return f"{value:.3g}TB"
+    raise AssertionError("unreachable")  # the last unit always returns
 
 
 def age(when: datetime | None, now: datetime | None = None) -> str:
+    """4d, 3h, 12m, 40s: the largest unit only. Times without a zone are read as UTC."""
     if when is None:
         return ""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
     seconds = max(0, int((now - when).total_seconds()))
     for unit, span in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= span:

@@ -21,6 +21,15 @@ async def wait_for(pilot, predicate, timeout: float = 15.0, what: str = "conditi
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+async def select_container(app, pilot, cid: str) -> None:
+    """Wait for a container's row, focus the containers pane and put the cursor on it."""
+    await wait_for(pilot, lambda: cid in row_ids(app), what="row")
+    app.containers.focus()
+    app.containers.move_cursor(row=app.containers.get_row_index(cid))
+    await pilot.pause()
+    assert app.containers.selected.id == cid
+
+
 def row_ids(app) -> list[str]:
     return [row.key.value for row in app.containers.ordered_rows]
 

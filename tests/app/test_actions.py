@@ -6,20 +6,12 @@ import zipfile
 
 from textual.widgets import Input, TextArea
 
-from tests.app.conftest import row_ids, wait_for
+from tests.app.conftest import row_ids, select_container, wait_for
 from tests.rig import BUSYBOX, REGISTRY, STACK, TEST_LABEL, unique
 from tui.app import create_app
 from tui.ui.build_screen import BuildScreen
-from tui.ui.dialogs import ConfirmScreen, FormScreen, OutputScreen
+from tui.ui.dialogs import ConfirmScreen, FormScreen, JobScreen
 from tui.ui.launch_form import LaunchForm
-
-
-async def _select(app, pilot, cid):
-    await wait_for(pilot, lambda: cid in row_ids(app), what="row")
-    app.containers.focus()
-    app.containers.move_cursor(row=app.containers.get_row_index(cid))
-    await pilot.pause()
-    assert app.containers.selected.id == cid
 
 
 async def test_stop_start_restart_remove_with_confirmation(engine, spec_factory, config):
@@ -29,11 +21,14 @@ async def test_stop_start_restart_remove_with_confirmation(engine, spec_factory,
     app = create_app(config)
     async with app.run_test(size=(170, 50)) as pilot:
         state = lambda cid: app.containers.containers[cid].state  # noqa: E731
-        await _select(app, pilot, a.id)
+        await select_container(app, pilot, a.id)
         await pilot.press("s")
         await wait_for(pilot, lambda: state(a.id) == "exited", what="stopped")
-        await wait_for(pilot, lambda: app.last_action_result is not None, what="action result")
-        assert app.last_action_result[0] == "stop" and app.last_action_result[1] == [a.name]
+        await wait_for(pilot, lambda: app.containers.last_action_result is not None, what="action result")
+        verb, done, _ = app.containers.last_action_result
+        assert verb == "stop" and done == [a.name]
+        notes = [n.message for n in app._notifications]
+        assert any(n.startswith(f"Stopping {a.name}") for n in notes), notes  # not "Stoping"
         await pilot.press("S")
         await wait_for(pilot, lambda: state(a.id) == "running", what="started")
         before = engine.inspect_container(a.id).started_at
@@ -42,9 +37,9 @@ async def test_stop_start_restart_remove_with_confirmation(engine, spec_factory,
         await wait_for(pilot, lambda: state(a.id) == "running")
 
         # Several at once: mark both with space, stop them together.
-        await _select(app, pilot, a.id)
+        await select_container(app, pilot, a.id)
         await pilot.press("space")
-        await _select(app, pilot, b.id)
+        await select_container(app, pilot, b.id)
         await pilot.press("space")
         assert app.containers.marked == {a.id, b.id}
         await pilot.press("s")
@@ -52,7 +47,7 @@ async def test_stop_start_restart_remove_with_confirmation(engine, spec_factory,
         assert app.containers.marked == set()
 
         # Remove: a stopped one gets a plain Remove; a running one only a Force remove.
-        await _select(app, pilot, b.id)  # space moved the cursor on
+        await select_container(app, pilot, b.id)  # space moved the cursor on
         await pilot.press("S")
         await wait_for(pilot, lambda: state(b.id) == "running")
         await pilot.press("d")
@@ -61,7 +56,7 @@ async def test_stop_start_restart_remove_with_confirmation(engine, spec_factory,
         assert [c[0] for c in app.screen.choices] == ["force"]
         await pilot.click("#choice-force")
         await wait_for(pilot, lambda: b.id not in row_ids(app), what="forced removal")
-        await _select(app, pilot, a.id)
+        await select_container(app, pilot, a.id)
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert [c[0] for c in app.screen.choices] == ["remove"]
@@ -82,10 +77,10 @@ async def test_failure_shows_the_engine_reason(engine, spec_factory, config):
                                       labels={TEST_LABEL: "1"})["Id"]
     app = create_app(config)
     async with app.run_test(size=(170, 50)) as pilot:
-        await _select(app, pilot, cid)
+        await select_container(app, pilot, cid)
         await pilot.press("S")
-        await wait_for(pilot, lambda: app.last_action_result is not None, what="result")
-        verb, done, failed = app.last_action_result
+        await wait_for(pilot, lambda: app.containers.last_action_result is not None, what="result")
+        verb, done, failed = app.containers.last_action_result
         assert verb == "start" and done == []
         assert failed[0].startswith(f"{name}: ") and "/no/such/program" in failed[0]
 
@@ -93,29 +88,34 @@ async def test_failure_shows_the_engine_reason(engine, spec_factory, config):
 async def test_run_command_streams_output_and_exit_code(engine, busybox, config):
     app = create_app(config)
     async with app.run_test(size=(170, 50)) as pilot:
-        await _select(app, pilot, busybox.id)
+        await select_container(app, pilot, busybox.id)
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
         app.screen.query_one("#field-command", Input).value = \
             "sh -c 'echo one; echo two >&2; i=0; while [ $i -lt 3 ]; do echo tick; i=$((i+1)); sleep 0.2; done; exit 3'"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, OutputScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, JobScreen))
         screen = app.screen
         await wait_for(pilot, lambda: "one" in screen.lines, what="live output")
         await wait_for(pilot, lambda: screen.finished, what="exit")
         assert screen.lines.count("tick") == 3 and "two" in screen.lines
         assert screen.result == "exit code 3 (failed)"
         await pilot.press("escape")
-        assert not isinstance(app.screen, OutputScreen)
+        assert not isinstance(app.screen, JobScreen)
         # Cancelling a long command.
         await pilot.press("x")
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
         app.screen.query_one("#field-command", Input).value = "sh -c 'while true; do echo y; sleep 0.1; done'"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, OutputScreen) and "y" in app.screen.lines)
+        await wait_for(pilot, lambda: isinstance(app.screen, JobScreen) and "y" in app.screen.lines)
+        running = app.screen
+        # Esc closes the window at once, whatever the job does; the outcome becomes a notification.
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.screen.finished, what="cancel")
-        assert "cancelled" in app.screen.result
+        assert not isinstance(app.screen, JobScreen)
+        await wait_for(pilot, lambda: running.runner.finished, what="cancel")
+        assert running.runner.outcome.summary == "Cancelled."
+        await wait_for(pilot, lambda: any("Cancelled." in n.message for n in app._notifications),
+                       what="cancel notification")
 
 
 async def test_commit_then_launch_keeps_installed_files(engine, spec_factory, config, tmp_path):
@@ -127,7 +127,7 @@ async def test_commit_then_launch_keeps_installed_files(engine, spec_factory, co
     app = create_app(config)
     try:
         async with app.run_test(size=(170, 50)) as pilot:
-            await _select(app, pilot, source.id)
+            await select_container(app, pilot, source.id)
             await pilot.press("m")
             await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
             app.screen.query_one("#field-repository", Input).value = repo
@@ -149,8 +149,8 @@ async def test_commit_then_launch_keeps_installed_files(engine, spec_factory, co
             await pilot.pause()
             assert form.problems == {}
             await pilot.press("ctrl+l")
-            await wait_for(pilot, lambda: app.last_launch is not None, timeout=90, what="launch")
-            cid = app.last_launch.container_id
+            await wait_for(pilot, lambda: app.main.last_launch is not None, timeout=90, what="launch")
+            cid = app.main.last_launch.container_id
             assert engine.exec_capture(cid, ["cat", "/home/jovyan/.installed"]) == (0, "installed\n")
     finally:
         for c in engine.list_containers():
@@ -211,7 +211,7 @@ async def test_build_custom_image_with_a_wheel_and_a_failing_step(engine, spec_f
             await pilot.click("#build-save")
             assert (tmp_path / "saved" / "Dockerfile").read_text().startswith("# Generated by jtui")
             await pilot.press("ctrl+b")
-            await wait_for(pilot, lambda: isinstance(app.screen, OutputScreen))
+            await wait_for(pilot, lambda: isinstance(app.screen, JobScreen))
             out = app.screen
             await wait_for(pilot, lambda: out.finished, timeout=180, what="build")
             assert out.result.startswith(f"Built {tag}"), out.result
@@ -226,10 +226,10 @@ async def test_build_custom_image_with_a_wheel_and_a_failing_step(engine, spec_f
             screen.query_one("#build-extra", TextArea).text = "RUN echo fine\nRUN sh -c 'echo broken; exit 7'"
             await pilot.pause()
             await pilot.press("ctrl+b")
-            await wait_for(pilot, lambda: isinstance(app.screen, OutputScreen))
+            await wait_for(pilot, lambda: isinstance(app.screen, JobScreen))
             out = app.screen
             await wait_for(pilot, lambda: out.finished, timeout=120, what="failing build")
-            assert "Build failed at: Step 4/4 : RUN sh -c 'echo broken; exit 7'" in out.result, out.result
+            assert "failed at: Step 4/4 : RUN sh -c 'echo broken; exit 7'" in out.result, out.result
         # The package from the wheel is installed in the new image.
         c = engine.create_and_start(spec_factory(image=tag, command=["sleep", "1000"]))
         code, output = engine.exec_capture(c.id, ["python", "-c", "import jtuidemo; print(jtuidemo.VALUE)"])
@@ -255,7 +255,7 @@ async def test_pull_remove_in_use_and_prune(engine, spec_factory, config):
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
         app.screen.query_one("#field-reference", Input).value = ref
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, OutputScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, JobScreen))
         out = app.screen
         await wait_for(pilot, lambda: out.finished, timeout=60, what="pull")
         assert out.result == f"Pulled {ref}."
@@ -290,7 +290,7 @@ async def test_shell_where_the_terminal_cannot_be_handed_over(engine, busybox, c
     # Under run_test (as when served in a browser) the app cannot suspend: it says so.
     app = create_app(config)
     async with app.run_test(size=(170, 50)) as pilot:
-        await _select(app, pilot, busybox.id)
+        await select_container(app, pilot, busybox.id)
         await pilot.press("e")
         await wait_for(pilot, lambda: any("cannot hand over" in n.message for n in app._notifications))
         note = next(n.message for n in app._notifications if "cannot hand over" in n.message)
@@ -299,8 +299,8 @@ async def test_shell_where_the_terminal_cannot_be_handed_over(engine, busybox, c
 
 async def test_help_lists_every_action(config):
     app = create_app(config, live=False)
-    async with app.run_test(size=(170, 50)) as pilot:
-        descriptions = {d for _, _, d in app.help_rows()}
-        for action in ("Start", "Stop", "Restart", "Remove", "Shell", "Run command", "Commit", "Mark",
+    async with app.run_test(size=(170, 50)):
+        descriptions = {row.description for row in app.help_rows()}
+        for action in ("Start", "Stop", "Restart", "Remove", "Shell", "Run command", "Commit", "Mark (and move down)",
                        "Pull", "Prune", "Build", "Launch", "Copy URL", "Open URL", "Recent launches"):
             assert action in descriptions, action

@@ -22,14 +22,14 @@ async def test_starts_without_engine_then_recovers(tmp_path, config, engine, bus
         text = _panel_text(app)
         assert proxy.url in text  # which endpoint was tried
         assert "start Docker" in text  # what to do, for a missing socket
-        assert app.engine_bar.state == "disconnected"
+        assert app.main.engine_bar.state == "disconnected"
         assert not app.connected
         # The engine appears: jtui recovers by itself (backoff retries), no key needed.
         proxy.start()
         took = await wait_for(pilot, lambda: app.connected and busybox.id in row_ids(app),
                               timeout=20, what="recovery")
         assert not app.query_one(OfflinePanel).display
-        assert app.engine_bar.state == "connected"
+        assert app.main.engine_bar.state == "connected"
         assert took < 20
     proxy.stop()
 
@@ -46,7 +46,7 @@ async def test_engine_lost_mid_session_then_resync_and_logs_resume(tmp_path, con
         await wait_for(pilot, lambda: any(l.startswith("beat") for l in app.log_pane.log_view.lines))
 
         proxy.cut()
-        await wait_for(pilot, lambda: app.engine_bar.state == "disconnected", what="disconnected state")
+        await wait_for(pilot, lambda: app.main.engine_bar.state == "disconnected", what="disconnected state")
         assert "Lost the Docker engine" in _panel_text(app) or "No Docker engine" in _panel_text(app)
         # While away, a container appears and another disappears: the resync must show both.
         newcomer = engine.create_and_start(spec_factory())
@@ -55,7 +55,7 @@ async def test_engine_lost_mid_session_then_resync_and_logs_resume(tmp_path, con
         proxy.start()
         await wait_for(pilot, lambda: app.connected and newcomer.id in row_ids(app), timeout=20,
                        what="resync after reconnect")
-        assert app.engine_bar.state == "connected"
+        assert app.main.engine_bar.state == "connected"
         # Log following resumed where it stopped, without repeating the old lines.
         await wait_for(pilot, lambda: len(app.log_pane.lines) > before + 3, timeout=10,
                        what="log lines after reconnect")
@@ -75,4 +75,4 @@ async def test_retry_key_skips_the_backoff_wait(tmp_path, config):
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.connect_attempts > seen, timeout=3, what="retry now")
         assert time.monotonic() - started < 2.0
-        assert f"retry {seen + 1}" in app.engine_bar.detail
+        assert f"retry {seen + 1}" in app.main.engine_bar.detail

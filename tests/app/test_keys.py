@@ -12,18 +12,15 @@ async def test_help_lists_every_binding_with_an_id(config):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         rows = app.screen.rows
-        descriptions = {d for _, _, d in rows}
+        descriptions = {row.description for row in rows}
         for expected in ("Quit", "Filter", "All/running", "Timestamps", "Wrap", "Save log",
                          "Catalog", "Retry engine"):
             assert expected in descriptions
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
     # Every binding of the app and its panes has an id, so the keymap can change it.
-    from tui.app import JtuiApp
-    from tui.ui.container_table import ContainerTable, KeyedTable
-    from tui.ui.image_table import ImageTable
-    from tui.ui.log_pane import LogPane
-    for owner in (JtuiApp, KeyedTable, ContainerTable, ImageTable, LogPane, HelpScreen):
+    from tui.app import key_sources
+    for owner in [cls for _, cls in key_sources()] + [HelpScreen]:
         assert all(b.id for b in owner.BINDINGS), owner
 
 
@@ -87,6 +84,14 @@ async def test_log_filter_timestamps_wrap_and_save(engine, spec_factory, config,
         width = app.log_pane.log_view.scrollable_content_region.width
         long_parts = [l for l in app.log_pane.log_view.lines if set(l) == {"w"}]
         assert len(long_parts) >= 2 and all(len(p) < width for p in long_parts)
+        # Seen: saving with wrap on wrote the wrapped screen lines; a saved log holds records.
+        for old in saved:
+            old.unlink()
+        app.log_pane.focus()
+        await pilot.press("s")
+        saved = list(tmp_path.glob("jtui-*.log"))
+        assert len(saved) == 1
+        assert "w" * 300 in saved[0].read_text().splitlines()
 
 
 async def test_keymap_from_settings_and_settings_problems(tmp_path, monkeypatch, config):
@@ -115,10 +120,24 @@ def test_malformed_settings_file_falls_back_to_defaults(tmp_path):
     assert len(cfg.problems) == 1 and str(path) in cfg.problems[0]
 
 
-async def test_command_palette_lists_actions(config):
+async def test_command_palette_comes_from_the_bindings_with_the_keymap(config):
+    # Seen: a hand-written palette said "Engine: retry now - Key r" (r restarts a container).
+    config.keymap = {"retry-engine": "ctrl+t", "no-such-binding": "x", "quit": "notakey+++",
+                     "containers-start": "s"}
     app = create_app(config, live=False)
     async with app.run_test(size=(160, 48)) as pilot:
-        titles = [c.title for c in app.get_system_commands(app.screen)]
-        for expected in ("Help: every key", "Logs: toggle wrap", "Engine: retry now",
-                         "Containers: toggle all / running only"):
-            assert expected in titles
+        commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert commands["Everywhere: Retry engine"] == "Key Ctrl+T"
+        assert commands["Logs: Wrap"] == "Key w"
+        assert commands["Containers: Start"] == "Key S"  # "s" would clash with Stop: refused
+        notes = [n.message for n in app._notifications]
+        assert any("no-such-binding" in n for n in notes), notes
+        assert any("notakey+++" in n for n in notes), notes
+        assert any("containers-start" in n for n in notes), notes
+        # A palette command runs the action of its binding.
+        app.log_pane.wrap = False
+        commands_by_title = {c.title: c for c in app.get_system_commands(app.screen)}
+        app.call_later(commands_by_title["Logs: Wrap"].callback)
+        await wait_for(pilot, lambda: app.log_pane.wrap, what="wrap through the palette")
+        await pilot.press("q")  # "notakey+++" was refused: q still quits
+    assert not app.is_running

@@ -15,6 +15,7 @@ from tests.rig import REGISTRY
 from tui.app import create_app
 from tui.jupyter.launch import LaunchRequest
 from tui.jupyter.launcher import launch
+from tui.logsetup import setup_logging, teardown_logging
 from tui.ui.launch_form import LaunchForm
 
 STACK_REF = f"{REGISTRY}/jupyter/base-notebook:latest"
@@ -70,9 +71,13 @@ async def _set(pilot, form, wid, value):
     await pilot.pause()
 
 
-async def test_launch_flow_end_to_end(engine, launch_config, tmp_path, monkeypatch, tidy):
+async def test_launch_flow_end_to_end(engine, launch_config, tmp_path, monkeypatch, tidy, request):
     # A host user that is not uid 1000, so "run as my user" has something to prove.
-    monkeypatch.setattr("tui.ui.jupyter_actions.host_ids", lambda: (4321, 4321))
+    monkeypatch.setattr("tui.ui.main_screen.host_ids", lambda: (4321, 4321))
+    # The log file as the CLI sets it up, at its most talkative: the token must never reach it.
+    monkeypatch.setenv("JTUI_LOG_DIR", str(tmp_path / "logs"))
+    log_file = setup_logging(debug=True)
+    request.addfinalizer(teardown_logging)
     folder = tmp_path / "notebooks"
     app = create_app(launch_config)
     async with app.run_test(size=(170, 50)) as pilot:
@@ -94,17 +99,17 @@ async def test_launch_flow_end_to_end(engine, launch_config, tmp_path, monkeypat
         assert f"-p 127.0.0.1:{port}:8888" in command and "secrets.token_hex" in command
         started = time.monotonic()
         await pilot.press("ctrl+l")
-        await wait_for(pilot, lambda: app.last_launch is not None, timeout=120, what="launch to finish")
+        await wait_for(pilot, lambda: app.main.last_launch is not None, timeout=120, what="launch to finish")
         assert not isinstance(app.screen, LaunchForm)
         assert form.progress_fraction == 1.0  # the pull's bar reached 100%
         assert engine.image_exists(STACK_REF)
         assert form.failure == ""
         took = time.monotonic() - started
-        cid = app.last_launch.container_id
-        url = app.servers[cid].url
+        cid = app.main.last_launch.container_id
+        url = app.servers.get(cid).url
         assert url.startswith(f"http://127.0.0.1:{port}/lab?token=") and len(url.split("token=")[1]) == 48
         assert str(app.containers.get_cell(cid, "url")) == url
-        assert url in str(app.details.render())
+        assert url in str(app.main.details.render())
 
         # The URL works with the token and is refused without it.
         status, body, _ = _http(url)
@@ -129,6 +134,8 @@ async def test_launch_flow_end_to_end(engine, launch_config, tmp_path, monkeypat
         for path in state.rglob("*"):
             if path.is_file():
                 assert token not in path.read_text(errors="replace")
+        logged = log_file.read_text()
+        assert "connected to" in logged and token not in logged
         recent = json.loads((state / "recent-launches.json").read_text())
         assert recent[0]["name"] == name and recent[0]["image"] == STACK_REF
         # Security by default: published on 127.0.0.1 only.
@@ -141,7 +148,7 @@ async def test_launch_flow_end_to_end(engine, launch_config, tmp_path, monkeypat
         await wait_for(pilot, lambda: app.containers.containers[cid].state == "exited", timeout=40,
                        what="stopped")
         assert engine.inspect_container(cid).state == "exited"
-        assert cid not in app.servers  # no stale URL for a stopped server
+        assert app.servers.get(cid) is None  # no stale URL for a stopped server
 
 
 async def test_gpu_on_a_stack_without_a_cuda_tag_is_explained(engine, launch_config):

@@ -1,19 +1,18 @@
 """The look of the main screen, from fixed data (no engine, fixed clock): pictures only; the
 behaviour itself is proven against the real engine in the other app tests."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tui.app import create_app
 from tui.config import AppConfig
-from tui.engine import (ContainerSummary, EngineInfo, EngineUnreachable, ImageSummary, LogLine,
-                        PortBinding)
-from tui.ui.messages import EngineConnected, EngineUnreachableNow, Snapshot
+from tui.engine import ContainerSummary, EngineInfo, EngineUnreachable, ImageSummary, LogLine, PortBinding
+from tui.ui.messages import EngineUnreachableNow, Snapshot
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def _at(minutes: int) -> datetime:
-    return datetime.fromtimestamp(NOW.timestamp() - minutes * 60, tz=timezone.utc)
+    return datetime.fromtimestamp(NOW.timestamp() - minutes * 60, tz=UTC)
 
 
 CONTAINERS = [
@@ -35,7 +34,7 @@ IMAGES = [
                  _at(60 * 24 * 9)),
     ImageSummary("sha256:" + "c" * 64, ("postgres:16",), 432_000_000, _at(60 * 24 * 60)),
 ]
-LOG = [LogLine("stdout", t, "2026-11-26T11:58:0%dZ" % i) for i, t in enumerate([
+LOG = [LogLine("stdout", t, f"2026-11-26T11:58:0{i}Z") for i, t in enumerate([
     "[I 2026-11-26 11:58:00.100 ServerApp] jupyterlab | extension was successfully loaded.",
     "[I 2026-11-26 11:58:00.200 ServerApp] Serving notebooks from local directory: /home/jovyan/work",
     "[I 2026-11-26 11:58:00.300 ServerApp] Jupyter Server 2.17.0 is running at:",
@@ -49,9 +48,11 @@ def _app():
 
 async def _fill(pilot):
     app = pilot.app
-    app.post_message(EngineConnected(EngineInfo("unix:///var/run/docker.sock", "27.3.1", "1.47",
-                                                "linux", "amd64")))
-    app.post_message(Snapshot(CONTAINERS, IMAGES))
+    await pilot.pause()  # the screen is mounted: what follows is not overwritten by its start-up
+    app.connected = True
+    app.main.show_connected(EngineInfo("unix:///var/run/docker.sock", "27.3.1", "1.47", "linux", "amd64"),
+                            was_lost=False)
+    app.main.post_message(Snapshot(CONTAINERS, IMAGES))
     # Let the selection reach the logs pane first, or it would reset what is filled in below.
     for _ in range(200):
         await pilot.pause()

@@ -7,8 +7,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.rig import TEST_LABEL, unique
-from tui.engine import (BindSourceMissing, Conflict, GpuUnavailable, ImageNotFound, NameInUse,
-                        PortInUse)
+from tui.engine import BindSourceMissing, Conflict, GpuUnavailable, ImageNotFound, NameInUse, PortInUse
 
 
 def _leftovers(engine, name):

@@ -1,9 +1,11 @@
 """Pull with structured progress from the rig's local registry, and its typed errors."""
 
+import threading
+
 import pytest
 
 from tests.rig import LAYERS, REGISTRY
-from tui.engine import PullDenied, PullFailed, TagNotFound
+from tui.engine import Cancelled, PullDenied, PullFailed, TagNotFound
 
 
 def _forget(engine, *refs):
@@ -36,9 +38,7 @@ def test_pull_progress_layers_and_bytes(engine):
 
 def test_pull_again_reports_up_to_date(engine):
     ref = f"{REGISTRY}/jtui-test/layers:latest"
-    last = None
-    for last in engine.pull(ref):
-        pass
+    last = list(engine.pull(ref))[-1]
     assert last.finished and last.fraction == 1.0
     assert "up to date" in last.status.lower() or "downloaded" in last.status.lower()
 
@@ -62,13 +62,11 @@ def test_pull_unreachable_registry(engine):
 
 
 def test_pull_cancel(engine):
-    import threading
-    from tui.engine import Cancelled
     ref = f"{REGISTRY}/jtui-test/layers:latest"
     _forget(engine, ref, LAYERS)
     cancel = threading.Event()
     with pytest.raises(Cancelled):
-        for progress in engine.pull(ref, cancel=cancel):
+        for _progress in engine.pull(ref, cancel=cancel):
             cancel.set()
     # Leave the rig as it was.
     list(engine.pull(ref))

@@ -7,41 +7,64 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 import re
 import tarfile
 import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import docker
 import docker.errors
-import requests.exceptions
 from docker.types import DeviceRequest, Mount
 
 from .connection import Endpoint, resolve_endpoint
-from .errors import (BuildFailed, Cancelled, EngineError, EngineUnreachable, PortInUse, PullFailed,
-                     translate)
-from .models import (BuildResult, ContainerDetails, ContainerSummary, EngineEvent, EngineInfo,
-                     ExecOutput, ImageSummary, LogLine, PullProgress)
-from .streams import LineSplitter, Stream, close_response, http_frames, socket_frames
+from .errors import (
+    DOCKER_FAILURES,
+    BuildFailed,
+    Cancelled,
+    EngineError,
+    EngineUnreachable,
+    PortInUse,
+    PullFailed,
+    engine_failures,
+    is_engine_failure,
+    translate,
+)
+from .models import (
+    BuildResult,
+    ContainerDetails,
+    ContainerSummary,
+    EngineEvent,
+    EngineInfo,
+    ExecOutput,
+    ImageSummary,
+    LogLine,
+    PullProgress,
+)
+from .refs import parse_reference
+from .streams import LineSplitter, Stream, exec_frames, hang_up, http_frames, open_logs
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-# What docker-py and the HTTP layer below it raise; every one is mapped by errors.translate.
-DOCKER_FAILURES = (docker.errors.DockerException, requests.exceptions.RequestException, OSError)
 DEFAULT_TIMEOUT = 30
+# The engine closes an exec's output when the command exits, and may mark it finished a moment
+# later: how long to wait for that before deciding the output was cut instead.
+EXEC_SETTLE = 2.0
+# What reading a socket that a cancel just shut down may raise (beyond the engine failures).
+_HANG_UP_NOISE: tuple[type[Exception], ...] = (*DOCKER_FAILURES, ValueError, AttributeError)
 
 
 def _engine_call(method: Callable[..., T]) -> Callable[..., T]:
-    """Map every docker-py / requests exception of a facade method to a typed EngineError."""
+    """Map every engine failure of a facade method to a typed EngineError."""
 
     @functools.wraps(method)
-    def wrapper(self: "Engine", *args: Any, **kwargs: Any) -> T:
-        try:
+    def wrapper(self: Engine, *args: Any, **kwargs: Any) -> T:
+        with engine_failures(self.endpoint.display):
             return method(self, *args, **kwargs)
-        except EngineError:
-            raise
-        except DOCKER_FAILURES as exc:
-            raise translate(exc, endpoint=self.endpoint.display) from exc
 
     return wrapper
 
@@ -82,7 +105,7 @@ class Engine:
     # --- connecting ------------------------------------------------------------------------
     @classmethod
     def connect(cls, host: str | None = None, context: str | None = None,
-                timeout: int = DEFAULT_TIMEOUT) -> "Engine":
+                timeout: int = DEFAULT_TIMEOUT) -> Engine:
         try:
             endpoint = resolve_endpoint(host, context)
         except Exception as exc:  # unknown context, unreadable context store
@@ -122,19 +145,20 @@ class Engine:
             self._extra_clients.discard(client)
         try:
             client.close()
-        except Exception:
-            pass
+        except Exception:  # closing a dead connection: nothing to tell anyone
+            log.debug("closing a stream's client", exc_info=True)
 
     def close(self) -> None:
+        """Close this connection and every stream still open on it. Never raises: there is
+        nothing left to tell the engine."""
         with self._lock:
             clients = list(self._extra_clients)
             self._extra_clients.clear()
-        for c in clients:
+        for c in [*clients, self.client]:
             try:
                 c.close()
-            except Exception:
-                pass
-        self.client.close()
+            except Exception:  # closing a dead connection: nothing to tell anyone
+                log.debug("closing a client", exc_info=True)
 
     @_engine_call
     def ping(self) -> bool:
@@ -144,11 +168,13 @@ class Engine:
     @_engine_call
     def list_containers(self, all: bool = True) -> list[ContainerSummary]:
         # One call for all rows: the high-level containers.list() inspects each one.
-        return [ContainerSummary.from_list(raw) for raw in self.api.containers(all=all)]
+        return readable_containers(self.api.containers(all=all))
 
     @_engine_call
     def list_images(self) -> list[ImageSummary]:
-        return [ImageSummary.from_list(raw) for raw in self.api.images()]
+        raw = self.api.images()
+        images = [ImageSummary.from_list(item) for item in (raw if isinstance(raw, list) else [])]
+        return [img for img in images if img.id]  # an image we cannot name cannot be acted on
 
     @_engine_call
     def inspect_container(self, container_id: str) -> ContainerDetails:
@@ -171,35 +197,36 @@ class Engine:
     # --- streams -----------------------------------------------------------------------------
     @_engine_call
     def events(self, since: int | None = None) -> Stream:
-        """Container and image events as EngineEvent; close() from any thread ends it.
-        The stream simply ends when the daemon goes away: the caller then reconnects and re-lists."""
+        """Container and image events as EngineEvent; close() from any thread ends the stream.
+        If the engine goes away (stops, restarts, the connection breaks), iterating raises
+        EngineUnreachable: the caller then reconnects and re-lists."""
         client = self._stream_client()
-        api = client.api
-        params: dict[str, Any] = {"filters": '{"type":["container","image"]}'}
-        if since is not None:
-            params["since"] = since
+        endpoint = self.endpoint.display
         try:
-            response = api._get(api._url("/events"), params=params, stream=True, timeout=None)
-            api._raise_for_status(response)
-        except Exception:
+            raw = client.api.events(since=since, filters={"type": ["container", "image"]}, decode=True)
+        except BaseException:
             self._release(client)
             raise
-        raw = api._stream_helper(response, decode=True)
 
         def iterate() -> Iterator[EngineEvent]:
             try:
                 for msg in raw:
                     if isinstance(msg, dict):
                         yield EngineEvent.from_raw(msg)
+                # Without `until` the engine never ends this stream while it runs, and docker-py's
+                # CancellableStream ends quietly when its connection breaks: either way, it is gone.
+                raise EngineUnreachable(f"Lost the Docker engine at {endpoint}: the event stream ended",
+                                        endpoint=endpoint, reason="lost")
             finally:
                 self._release(client)
 
-        return Stream(iterate(), lambda: close_response(response, client))
+        return Stream(iterate(), lambda: hang_up(raw, client), endpoint)
 
     @_engine_call
     def logs(self, container_id: str, *, tail: int | None = 200, since: str | int | None = None,
              timestamps: bool = False, follow: bool = True, tty: bool | None = None) -> Stream:
-        """LogLine per whole line from stdout and stderr. close() ends it from any thread."""
+        """LogLine per whole line from stdout and stderr. close() ends it from any thread; a
+        broken connection raises EngineUnreachable while iterating."""
         client = self._stream_client()
         api = client.api
         params: dict[str, Any] = {"stdout": 1, "stderr": 1, "follow": int(follow),
@@ -211,17 +238,15 @@ class Engine:
         try:
             if tty is None:
                 tty = bool((api.inspect_container(container_id).get("Config") or {}).get("Tty"))
-            response = api._get(api._url("/containers/{0}/logs", container_id), params=params,
-                                stream=True, timeout=None)
-            api._raise_for_status(response)
-        except Exception:
+            response = open_logs(api, container_id, params)
+        except BaseException:
             self._release(client)
             raise
 
         def iterate() -> Iterator[LogLine]:
             splitter = LineSplitter()
             try:
-                for stream_name, data in http_frames(api, response, tty):
+                for stream_name, data in http_frames(api, response, bool(tty)):
                     if timestamps and splitter.pending(stream_name):
                         # The engine splits long lines into 16 KB messages, each with its own
                         # timestamp: keep only the first one of a line.
@@ -233,18 +258,22 @@ class Engine:
             finally:
                 self._release(client)
 
-        return Stream(iterate(), lambda: close_response(response, client))
+        return Stream(iterate(), lambda: hang_up(response, client), self.endpoint.display)
 
     # --- pull --------------------------------------------------------------------------------
     def pull(self, reference: str, cancel: threading.Event | None = None) -> Iterator[PullProgress]:
-        """Yield the pull's progress after every engine message; raise a typed error on failure.
-        Setting `cancel` stops the transfer (the engine drops the pull when we hang up)."""
-        repo, tag = split_reference(reference)
-        progress = PullProgress(reference=f"{repo}:{tag}")
+        """Yield the pull's progress after every engine message; raise a typed error on failure
+        (EngineUnreachable if the engine goes away). Setting `cancel` stops the transfer (the
+        engine drops the pull when we hang up)."""
+        ref = parse_reference(reference)
+        # docker-py takes a digest in place of the tag: the engine then pulls by digest.
+        target = ref.digest or ref.tag_or_latest
+        shown = f"{ref.repository}@{ref.digest}" if ref.digest else f"{ref.repository}:{target}"
+        progress = PullProgress(reference=shown)
         client = self._stream_client()
         try:
             try:
-                stream = client.api.pull(repo, tag=tag, stream=True, decode=True)
+                stream = client.api.pull(ref.repository, tag=target, stream=True, decode=True)
                 for msg in stream:
                     if cancel is not None and cancel.is_set():
                         raise Cancelled(f"Pull of {progress.reference} cancelled")
@@ -254,7 +283,9 @@ class Engine:
                                         endpoint=self.endpoint.display, image=reference)
                     progress.apply(msg)
                     yield progress
-            except (*DOCKER_FAILURES, EngineError) as exc:
+            except Exception as exc:
+                if not is_engine_failure(exc):
+                    raise
                 err = translate(exc, endpoint=self.endpoint.display, image=reference)
                 # A registry failure the mapping does not know is still a failed pull.
                 raise (PullFailed(err.message) if type(err) is EngineError else err) from exc
@@ -268,23 +299,22 @@ class Engine:
         """Create then start (never `run()`, which pulls silently and leaves debris). A failed
         start removes the container it created, so the name stays free."""
         host_port = next((p for _, p in spec.ports.values() if p), None)
-        try:
-            kwargs = self._create_kwargs(spec)
-            container = self.client.containers.create(**kwargs)
-        except DOCKER_FAILURES as exc:
-            raise translate(exc, endpoint=self.endpoint.display, port=host_port,
-                            name=spec.name or "", image=spec.image) from exc
+        with engine_failures(self.endpoint.display, port=host_port, name=spec.name or "",
+                             image=spec.image):
+            container = self.client.containers.create(**self._create_kwargs(spec))
         try:
             container.start()
-        except DOCKER_FAILURES as exc:
+        except Exception as exc:
+            if not is_engine_failure(exc):
+                raise
             error = translate(exc, endpoint=self.endpoint.display, port=host_port,
                               name=spec.name or "", image=spec.image)
             if isinstance(error, PortInUse) and error.port is None:
                 error.port = host_port
             try:
                 self.api.remove_container(container.id, force=True)
-            except Exception:
-                pass
+            except Exception:  # the start's own error is what the user must see
+                log.warning("could not remove %s after its failed start", container.id, exc_info=True)
             raise error from exc
         return self.inspect_container(container.id)
 
@@ -350,17 +380,17 @@ class Engine:
                     environment: dict[str, str] | None = None, workdir: str | None = None,
                     cancel: threading.Event | None = None) -> Iterator[ExecOutput]:
         """Run `cmd` (a list: no host shell involved) and yield its output lines; the last item
-        is ExecOutput('exit', '<code>')."""
+        is ExecOutput('exit', '<code>'). A lost engine raises EngineUnreachable, even when the
+        output just stops (the engine ends it only when the command exits)."""
         client = self._stream_client()
         api = client.api
+        endpoint = self.endpoint.display
         try:
-            try:
+            with engine_failures(endpoint):
                 exec_id = api.exec_create(container_id, cmd, stdout=True, stderr=True, tty=False,
                                           user=user or "", environment=environment,
                                           workdir=workdir)["Id"]
-                response = api._post_json(api._url("/exec/{0}/start", exec_id),
-                                          data={"Tty": False, "Detach": False}, stream=True)
-                api._raise_for_status(response)
+                output = api.exec_start(exec_id, tty=False, stream=True, demux=True)
                 finished = threading.Event()
                 if cancel is not None:
                     # A silent command sends no frames to check `cancel` between: hang up from
@@ -368,17 +398,17 @@ class Engine:
                     def hang_up_on_cancel() -> None:
                         while not finished.is_set():
                             if cancel.wait(0.2):
-                                close_response(response, client)
+                                hang_up(output, client)
                                 return
                     threading.Thread(target=hang_up_on_cancel, daemon=True).start()
                 splitter = LineSplitter()
                 try:
-                    for name, data in socket_frames(api, response, tty=False):
+                    for name, data in exec_frames(output):
                         if cancel is not None and cancel.is_set():
                             break
                         for stream, line in splitter.feed(name, data):
                             yield ExecOutput(stream, line.decode("utf-8", "replace"))
-                except (OSError, ValueError, AttributeError):
+                except _HANG_UP_NOISE:
                     if cancel is None or not cancel.is_set():
                         raise
                 finally:
@@ -387,12 +417,10 @@ class Engine:
                     raise Cancelled("Command cancelled")
                 for stream, line in splitter.flush():
                     yield ExecOutput(stream, line.decode("utf-8", "replace"))
-                code = self.api.exec_inspect(exec_id).get("ExitCode")
-            except DOCKER_FAILURES as exc:
-                raise translate(exc, endpoint=self.endpoint.display) from exc
+                code = _exec_exit_code(api, exec_id, endpoint)
         finally:
             self._release(client)
-        yield ExecOutput("exit", str(code if code is not None else -1))
+        yield ExecOutput("exit", str(code))
 
     @_engine_call
     def exec_capture(self, container_id: str, cmd: list[str], user: str | None = None,
@@ -416,7 +444,8 @@ class Engine:
     def build(self, dockerfile: str, tag: str, files: dict[str, bytes] | None = None,
               cancel: threading.Event | None = None) -> Iterator[str | BuildResult]:
         """Build from Dockerfile text plus optional context files; yields output lines, then a
-        BuildResult. A failing step raises BuildFailed naming that step."""
+        BuildResult. A failing step raises BuildFailed naming that step; a lost engine raises
+        EngineUnreachable."""
         context = _tar_context(dockerfile, files or {})
         client = self._stream_client()
         image_id = ""
@@ -439,7 +468,9 @@ class Engine:
                     aux = msg.get("aux")
                     if isinstance(aux, dict) and aux.get("ID"):
                         image_id = aux["ID"]
-            except DOCKER_FAILURES as exc:
+            except Exception as exc:
+                if not is_engine_failure(exc):
+                    raise
                 err = translate(exc, endpoint=self.endpoint.display)
                 if type(err) is EngineError:
                     raise BuildFailed(err.message, step=last_step) from exc
@@ -449,16 +480,20 @@ class Engine:
         yield BuildResult(image_id=image_id, tag=tag)
 
 
-def split_reference(reference: str) -> tuple[str, str]:
-    """'repo[:tag][@digest]' -> (repo, tag); a ':' after the last '/' is a tag, before it a port."""
-    if "@" in reference:
-        repo, digest = reference.split("@", 1)
-        return repo, digest  # docker-py passes a digest as the "tag"
-    slash = reference.rfind("/")
-    colon = reference.rfind(":")
-    if colon > slash:
-        return reference[:colon], reference[colon + 1:] or "latest"
-    return reference, "latest"
+def _exec_exit_code(api: Any, exec_id: str, endpoint: str) -> int:
+    """The exit code of a finished exec. Its output ended: if the command still runs, the output
+    was cut (the engine went away, or the connection to it broke), not finished."""
+    deadline = time.monotonic() + EXEC_SETTLE
+    while True:
+        info = api.exec_inspect(exec_id)
+        if not info.get("Running"):
+            code = info.get("ExitCode")
+            return int(code) if code is not None else -1
+        if time.monotonic() > deadline:
+            raise EngineUnreachable(f"Lost the Docker engine at {endpoint}: the command's output "
+                                    "stopped while it was still running", endpoint=endpoint,
+                                    reason="lost")
+        time.sleep(0.05)
 
 
 def api_since(since: str | int | float) -> str:
@@ -498,3 +533,17 @@ def _tar_context(dockerfile: str, files: dict[str, bytes]) -> io.BytesIO:
             tar.addfile(info, io.BytesIO(data))
     buf.seek(0)
     return buf
+
+
+def readable_containers(raw: Any) -> list[ContainerSummary]:
+    """The list call's entries as rows. An entry that cannot be read (no id, not an object) costs
+    one row shown as unreadable, never the whole list; a duplicated id keeps its first row."""
+    rows: list[ContainerSummary] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw if isinstance(raw, list) else []):
+        row = ContainerSummary.from_list(item)
+        if not row.id or row.id in seen:
+            row = ContainerSummary.unreadable(index)
+        seen.add(row.id)
+        rows.append(row)
+    return rows

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from urllib.parse import urlsplit
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 
@@ -38,6 +40,32 @@ class Endpoint:
     @property
     def is_ssh(self) -> bool:
         return self.url.startswith("ssh://")
+
+    @property
+    def is_local(self) -> bool:
+        """True when the engine runs on this machine, so its host's paths and ports are ours: a
+        unix socket or named pipe, or TCP to localhost / 127.0.0.0/8 / ::1. An ssh:// engine is
+        remote even on localhost (another user, maybe another machine behind a forward)."""
+        url = self.url.strip()
+        scheme, sep, _ = url.partition("://")
+        scheme = scheme.lower() if sep else ""
+        if scheme in ("unix", "npipe") or (not sep and url.startswith("/")):
+            return True
+        if sep and scheme not in ("tcp", "http", "https"):
+            return False  # ssh:// and anything we do not know
+        try:
+            host = urlsplit(url if sep else f"tcp://{url}").hostname or ""
+        except ValueError:  # e.g. an unclosed "[" in an IPv6 address
+            return False
+        if host == "localhost":
+            return True
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped  # ::ffff:127.0.0.1 (Python < 3.13 calls it not loopback)
+        return address.is_loopback
 
 
 def _docker_config_dir(environ: Mapping[str, str]) -> Path:

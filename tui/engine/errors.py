@@ -2,10 +2,53 @@
 
 from __future__ import annotations
 
+import http.client
 import re
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import docker.errors
 import requests.exceptions
+import urllib3.exceptions
+from docker.utils.socket import SocketError
+
+
+def _ssh_failures() -> tuple[type[Exception], ...]:
+    """paramiko is optional (docker-py needs it only for ssh:// without the `ssh` client), so its
+    errors count only when it is installed."""
+    try:
+        import paramiko
+    except ImportError:
+        return ()
+    return (paramiko.SSHException,)
+
+
+SSH_FAILURES = _ssh_failures()
+
+# What the connection to the engine raises when it fails or breaks. requests wraps failures of a
+# request, but a body read mid-stream (pull, build, logs, events) meets urllib3 and http.client
+# directly, a hijacked exec socket raises plain OSError (or docker-py's SocketError), and a JSON
+# stream cut mid-message ends in docker-py's StreamParseError (a RuntimeError).
+CONNECTION_FAILURES: tuple[type[Exception], ...] = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    SocketError,
+    docker.errors.StreamParseError,
+    OSError,
+    *SSH_FAILURES,
+)
+
+# Everything docker-py and the layers below it raise on a failure of the engine, the network or
+# the ssh link; `translate` maps each one. Defined once: the facade and the streams catch this.
+DOCKER_FAILURES: tuple[type[Exception], ...] = (
+    docker.errors.DockerException,
+    requests.exceptions.RequestException,
+    *CONNECTION_FAILURES,
+)
 
 
 class EngineError(Exception):
@@ -32,6 +75,8 @@ class EngineUnreachable(EngineError):
         "permission": "You may not use the Docker socket: add yourself to the 'docker' group "
         "(sudo usermod -aG docker $USER, then log in again) or use rootless Docker.",
         "timeout": "The engine did not answer in time: it may be overloaded or the network is down.",
+        "lost": "The connection to the engine broke: Docker may have stopped or restarted, or the "
+        "network (or ssh link) to it went down.",
         "other": "Check that Docker is running and that DOCKER_HOST / the docker context is right.",
     }
 
@@ -133,16 +178,65 @@ def classify_unreachable(text: str) -> str:
     return "other"
 
 
+def _describe(exc: BaseException) -> str:
+    """The exception and the ones it wraps, as one text to classify: requests and urllib3 wrap
+    the socket error that says what happened (in `args`, `reason` or `__cause__`). Not in
+    `__context__`: that may be an unrelated error handled earlier."""
+    parts: list[str] = []
+    pending: list[object] = [exc]
+    seen: set[int] = set()
+    while pending and len(parts) < 10:
+        item = pending.pop(0)
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        parts.append(f"{type(item).__name__}: {item}")
+        pending.extend([*item.args, getattr(item, "reason", None), item.__cause__])
+    return " <- ".join(parts)
+
+
+def _raised_by_docker_transport(exc: BaseException) -> bool:
+    """docker-py's ssh transport (the `ssh` client as a subprocess) raises a bare Exception once
+    its subprocess is gone: recognise it by where it was raised."""
+    if type(exc) is not Exception:
+        return False
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith("docker.transport")
+
+
+def is_engine_failure(exc: BaseException) -> bool:
+    """True for what docker-py, the HTTP layers, sockets or ssh raise; False for our own bugs."""
+    return isinstance(exc, (EngineError, *DOCKER_FAILURES)) or _raised_by_docker_transport(exc)
+
+
+def _is_connection_failure(exc: BaseException) -> bool:
+    if isinstance(exc, requests.exceptions.RequestException) and not isinstance(
+            exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                  requests.exceptions.ChunkedEncodingError)):
+        return False  # a bad URL or scheme: a mistake in the request, not a lost engine
+    return isinstance(exc, CONNECTION_FAILURES) or _raised_by_docker_transport(exc)
+
+
+def unreachable(exc: BaseException, endpoint: str) -> EngineUnreachable:
+    """The connection to the engine failed or broke: say so, with the one-word reason."""
+    reason = classify_unreachable(_describe(exc))
+    if reason == "other" and not isinstance(exc, (ssl.SSLError, urllib3.exceptions.SSLError,
+                                                  *SSH_FAILURES)):
+        # Not refused, no socket, no permission, no timeout, no TLS or ssh trouble: a connection
+        # that worked, then broke (engine stopped, proxy or network cut).
+        reason = "lost"
+    return EngineUnreachable(f"Lost the Docker engine at {endpoint}: {exc}", endpoint=endpoint,
+                             reason=reason)
+
+
 def translate(exc: BaseException, *, endpoint: str = "", port: int | None = None,
               name: str = "", image: str = "") -> EngineError:
-    """Map docker-py / requests exceptions to our typed errors (never raises)."""
+    """Map docker-py / requests / urllib3 / http.client / socket / ssh exceptions to our typed
+    errors (never raises). A connection that fails or breaks becomes EngineUnreachable."""
     if isinstance(exc, EngineError):
         return exc
-    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                        ConnectionError, TimeoutError)):
-        text = f"{type(exc).__name__}: {exc}"
-        return EngineUnreachable(f"Lost the Docker engine at {endpoint}: {exc}", endpoint=endpoint,
-                                 reason=classify_unreachable(text))
     if isinstance(exc, docker.errors.APIError):
         msg = str(exc.explanation or exc)
         low = msg.lower()
@@ -182,4 +276,21 @@ def translate(exc: BaseException, *, endpoint: str = "", port: int | None = None
             return EngineUnreachable(f"Cannot reach the Docker engine at {endpoint}: {text}",
                                      endpoint=endpoint, reason=classify_unreachable(text))
         return EngineError(text)
+    if _is_connection_failure(exc):
+        return unreachable(exc, endpoint)
     return EngineError(f"{type(exc).__name__}: {exc}")
+
+
+@contextmanager
+def engine_failures(endpoint: str, *, port: int | None = None, name: str = "",
+                    image: str = "") -> Iterator[None]:
+    """Inside this block every engine failure leaves as a typed EngineError; our own bugs (a
+    TypeError, say) pass through untouched. Works around a generator's `yield` too."""
+    try:
+        yield
+    except EngineError:
+        raise
+    except Exception as exc:
+        if not is_engine_failure(exc):
+            raise
+        raise translate(exc, endpoint=endpoint, port=port, name=name, image=image) from exc

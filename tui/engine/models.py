@@ -1,30 +1,77 @@
-"""Plain dataclasses for what the engine reports; every field tolerates missing or null data."""
+"""Plain dataclasses for what the engine reports.
+
+Every field tolerates missing, null or wrongly typed data (a proxy or a "compatible" engine may
+send anything): the `from_*` constructors never raise for any JSON value, they fall back to empty
+values. A property test feeds them generated JSON.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
+
+_FRACTION = re.compile(r"^(\d+)(.*)$")
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _int(value: Any) -> int | None:
+    """An integer from an int or a string of digits; anything else (bools included) is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _labels(value: Any) -> dict[str, str]:
+    """Labels and attributes: text keys, values as text; a list ("a=b") as some proxies send."""
+    if isinstance(value, list):
+        pairs = [str(item).partition("=") for item in value if isinstance(item, str)]
+        return {k: v for k, _, v in pairs if k}
+    return {k: v if isinstance(v, str) else str(v) for k, v in _dict(value).items()
+            if isinstance(k, str) and v is not None}
 
 
 def _parse_time(value: Any) -> datetime | None:
     """Engine timestamps are either unix seconds or RFC 3339 with nanoseconds."""
-    if value in (None, "", 0, "0001-01-01T00:00:00Z"):
+    if value in (None, "", 0, "0001-01-01T00:00:00Z") or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
-    text = str(value).replace("Z", "+00:00")
+        try:
+            return datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    text = value.replace("Z", "+00:00")
     # Python's fromisoformat takes at most 6 fractional digits; the engine sends 9.
     if "." in text:
         head, _, rest = text.partition(".")
-        digits = "".join(ch for ch in rest if ch.isdigit())
-        tz = rest[len(digits):]
-        text = f"{head}.{digits[:6]}{tz}"
+        m = _FRACTION.match(rest)
+        if m:
+            text = f"{head}.{m.group(1)[:6]}{m.group(2)}"
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -53,12 +100,13 @@ class PortBinding:
 
 def _ports_from_list(raw: Any) -> tuple[PortBinding, ...]:
     """The list call's `Ports`: [{IP, PrivatePort, PublicPort, Type}], IPv4 and IPv6 repeated."""
-    seen: dict[tuple, PortBinding] = {}
-    for item in raw or []:
-        if not isinstance(item, dict) or "PrivatePort" not in item:
-            continue
-        binding = PortBinding(int(item["PrivatePort"]), item.get("Type") or "tcp",
-                              item.get("IP") or "", item.get("PublicPort"))
+    seen: dict[tuple[int, str, int | None], PortBinding] = {}
+    for item in _list(raw):
+        port = _int(_dict(item).get("PrivatePort"))
+        if port is None:
+            continue  # an entry we cannot read costs that entry, not the row
+        binding = PortBinding(port, _str(item.get("Type")) or "tcp", _str(item.get("IP")),
+                              _int(item.get("PublicPort")))
         key = (binding.container_port, binding.protocol, binding.host_port)
         # Keep IPv4 over the duplicate IPv6 entry the engine also lists.
         if key not in seen or ":" in seen[key].host_ip:
@@ -69,19 +117,19 @@ def _ports_from_list(raw: Any) -> tuple[PortBinding, ...]:
 def _ports_from_inspect(raw: Any) -> tuple[PortBinding, ...]:
     """Inspect's `NetworkSettings.Ports`: {"8888/tcp": [{HostIp, HostPort}] | null}."""
     out: list[PortBinding] = []
-    for key, bindings in (raw or {}).items():
+    for key, value in _dict(raw).items():
         port, _, proto = str(key).partition("/")
         if not port.isdigit():
             continue
+        bindings = [b for b in _list(value) if isinstance(b, dict)]
         if not bindings:
             out.append(PortBinding(int(port), proto or "tcp"))
             continue
         for b in bindings:
-            if ":" in (b.get("HostIp") or "") and len(bindings) > 1:
+            if ":" in _str(b.get("HostIp")) and len(bindings) > 1:
                 continue  # IPv6 twin of an IPv4 binding
-            hp = b.get("HostPort")
-            out.append(PortBinding(int(port), proto or "tcp", b.get("HostIp") or "",
-                                   int(hp) if hp and str(hp).isdigit() else None))
+            out.append(PortBinding(int(port), proto or "tcp", _str(b.get("HostIp")),
+                                   _int(b.get("HostPort"))))
     return tuple(sorted(out, key=lambda b: (b.container_port, b.host_port or 0)))
 
 
@@ -109,21 +157,28 @@ class ContainerSummary:
         return self.state == "running"
 
     @classmethod
-    def from_list(cls, raw: dict[str, Any]) -> "ContainerSummary":
-        names = raw.get("Names") or []
-        name = (names[0] if names else raw.get("Id", "")[:12]).lstrip("/")
+    def from_list(cls, raw: Any) -> ContainerSummary:
+        raw = _dict(raw)
+        cid = _str(raw.get("Id"))
+        names = [n for n in _list(raw.get("Names")) if isinstance(n, str) and n]
         return cls(
-            id=raw.get("Id") or "",
-            name=name,
-            image=raw.get("Image") or "",
-            image_id=raw.get("ImageID") or "",
-            state=(raw.get("State") or "").lower(),
-            status=raw.get("Status") or "",
+            id=cid,
+            name=(names[0] if names else cid[:12]).lstrip("/"),
+            image=_str(raw.get("Image")),
+            image_id=_str(raw.get("ImageID")),
+            state=_str(raw.get("State")).lower(),
+            status=_str(raw.get("Status")),
             created=_parse_time(raw.get("Created")),
             ports=_ports_from_list(raw.get("Ports")),
-            labels=dict(raw.get("Labels") or {}),
-            command=raw.get("Command") or "",
+            labels=_labels(raw.get("Labels")),
+            command=_str(raw.get("Command")),
         )
+
+    @classmethod
+    def unreadable(cls, index: int) -> ContainerSummary:
+        """A row for an entry of the list that could not be read: it costs one row, not the list."""
+        return cls(id=f"unreadable-{index}", name=f"(unreadable entry {index})", image="",
+                   state="unknown", status="the engine sent something jtui cannot read")
 
 
 @dataclass(frozen=True)
@@ -164,44 +219,44 @@ class ContainerDetails:
         return None
 
     @classmethod
-    def from_inspect(cls, raw: dict[str, Any]) -> "ContainerDetails":
-        config = raw.get("Config") or {}
-        state = raw.get("State") or {}
-        net = raw.get("NetworkSettings") or {}
-        status = (state.get("Status") or "").lower()
-        health = ((state.get("Health") or {}).get("Status") or "").lower()
+    def from_inspect(cls, raw: Any) -> ContainerDetails:
+        raw = _dict(raw)
+        config = _dict(raw.get("Config"))
+        state = _dict(raw.get("State"))
+        net = _dict(raw.get("NetworkSettings"))
+        status = _str(state.get("Status")).lower()
+        health = _str(_dict(state.get("Health")).get("Status")).lower()
         env: dict[str, str] = {}
-        for item in config.get("Env") or []:  # null for imported images
-            key, _, value = str(item).partition("=")
-            env[key] = value
-        cmd = config.get("Cmd") or []
-        entry = config.get("Entrypoint") or []
+        for item in _list(config.get("Env")):  # null for imported images
+            if isinstance(item, str):
+                key, _, value = item.partition("=")
+                env[key] = value
+        command = [*_list(config.get("Entrypoint")), *_list(config.get("Cmd"))]
         summary = ContainerSummary(
-            id=raw.get("Id") or "",
-            name=(raw.get("Name") or "").lstrip("/"),
-            image=config.get("Image") or "",
-            image_id=raw.get("Image") or "",
+            id=_str(raw.get("Id")),
+            name=_str(raw.get("Name")).lstrip("/"),
+            image=_str(config.get("Image")),
+            image_id=_str(raw.get("Image")),
             state=status,
             status=_status_text(status, health, state),
             created=_parse_time(raw.get("Created")),
             ports=_ports_from_inspect(net.get("Ports")),
-            labels=dict(config.get("Labels") or {}),
-            command=" ".join(str(p) for p in [*entry, *cmd]),
+            labels=_labels(config.get("Labels")),
+            command=" ".join(str(p) for p in command),
         )
-        mounts = tuple((m.get("Source") or m.get("Name") or "", m.get("Destination") or "")
-                       for m in raw.get("Mounts") or [])
-        exit_code = state.get("ExitCode")
+        mounts = tuple((_str(m.get("Source")) or _str(m.get("Name")), _str(m.get("Destination")))
+                       for m in _list(raw.get("Mounts")) if isinstance(m, dict))
         return cls(
             summary=summary,
             env=env,
             health=health,
-            exit_code=exit_code if status in ("exited", "dead") else None,
+            exit_code=_int(state.get("ExitCode")) if status in ("exited", "dead") else None,
             started_at=_parse_time(state.get("StartedAt")),
             finished_at=_parse_time(state.get("FinishedAt")),
             mounts=mounts,
-            tty=bool(config.get("Tty")),
-            user=config.get("User") or "",
-            error=state.get("Error") or "",
+            tty=config.get("Tty") is True,
+            user=_str(config.get("User")),
+            error=_str(state.get("Error")),
         )
 
 
@@ -210,7 +265,8 @@ def _status_text(status: str, health: str, state: dict[str, Any]) -> str:
     if status == "running":
         return f"Up ({health})" if health else "Up"
     if status in ("exited", "dead"):
-        return f"Exited ({state.get('ExitCode', '?')})"
+        code = _int(state.get("ExitCode"))
+        return f"Exited ({'?' if code is None else code})"
     return status.capitalize()
 
 
@@ -240,28 +296,34 @@ class ImageSummary:
         return not self.tags
 
     @classmethod
-    def from_list(cls, raw: dict[str, Any]) -> "ImageSummary":
-        tags = tuple(t for t in (raw.get("RepoTags") or []) if t and t != "<none>:<none>")
-        return cls(
-            id=raw.get("Id") or "",
-            tags=tags,
-            size=int(raw.get("Size") or 0),
-            created=_parse_time(raw.get("Created")),
-            labels=dict(raw.get("Labels") or {}),
-            digests=tuple(d for d in (raw.get("RepoDigests") or []) if d and "<none>" not in d),
-        )
+    def from_list(cls, raw: Any) -> ImageSummary:
+        raw = _dict(raw)
+        return cls._from(raw, labels=raw.get("Labels"))
 
     @classmethod
-    def from_inspect(cls, raw: dict[str, Any]) -> "ImageSummary":
-        config = raw.get("Config") or {}
+    def from_inspect(cls, raw: Any) -> ImageSummary:
+        raw = _dict(raw)
+        return cls._from(raw, labels=_dict(raw.get("Config")).get("Labels"))
+
+    @classmethod
+    def _from(cls, raw: dict[str, Any], labels: Any) -> ImageSummary:
+        """The list call and inspect agree on every field but where the labels are."""
         return cls(
-            id=raw.get("Id") or "",
-            tags=tuple(raw.get("RepoTags") or ()),
-            size=int(raw.get("Size") or 0),
+            id=_str(raw.get("Id")),
+            tags=_tags(raw.get("RepoTags")),
+            size=max(_int(raw.get("Size")) or 0, 0),
             created=_parse_time(raw.get("Created")),
-            labels=dict(config.get("Labels") or {}),
-            digests=tuple(raw.get("RepoDigests") or ()),
+            labels=_labels(labels),
+            digests=_digests(raw.get("RepoDigests")),
         )
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    return tuple(t for t in _list(value) if isinstance(t, str) and t and t != "<none>:<none>")
+
+
+def _digests(value: Any) -> tuple[str, ...]:
+    return tuple(d for d in _list(value) if isinstance(d, str) and d and "<none>" not in d)
 
 
 @dataclass(frozen=True)
@@ -284,15 +346,16 @@ class EngineEvent:
         return self.action.split(":", 1)[0].strip()
 
     @classmethod
-    def from_raw(cls, raw: dict[str, Any]) -> "EngineEvent":
-        actor = raw.get("Actor") or {}
-        nano = raw.get("timeNano") or int(raw.get("time") or 0) * 1_000_000_000
+    def from_raw(cls, raw: Any) -> EngineEvent:
+        raw = _dict(raw)
+        actor = _dict(raw.get("Actor"))
+        nano = _int(raw.get("timeNano")) or (_int(raw.get("time")) or 0) * 1_000_000_000
         return cls(
-            type=raw.get("Type") or "",
-            action=raw.get("Action") or "",
-            actor_id=actor.get("ID") or "",
-            attributes=dict(actor.get("Attributes") or {}),
-            time_nano=int(nano),
+            type=_str(raw.get("Type")),
+            action=_str(raw.get("Action")),
+            actor_id=_str(actor.get("ID")),
+            attributes=_labels(actor.get("Attributes")),
+            time_nano=max(nano, 0),
         )
 
 
@@ -355,10 +418,11 @@ class PullProgress:
             return self.layers_done / self.layers_total
         return min(1.0, self.current_bytes / self.total_bytes)
 
-    def apply(self, msg: dict[str, Any]) -> None:
-        status = msg.get("status") or ""
-        layer_id = msg.get("id") or ""
-        detail = msg.get("progressDetail") or {}
+    def apply(self, msg: Any) -> None:
+        msg = _dict(msg)
+        status = _str(msg.get("status"))
+        layer_id = _str(msg.get("id"))
+        detail = _dict(msg.get("progressDetail"))
         # Layer ids are 12 hex chars; other ids are the tag ("latest: Pulling from ...").
         if layer_id and len(layer_id) == 12 and all(c in "0123456789abcdef" for c in layer_id):
             layer = self.layers.setdefault(layer_id, LayerProgress())

@@ -8,12 +8,17 @@ daemon's short event history cannot be trusted across a reconnect.
 
 from __future__ import annotations
 
+import logging
 import threading
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from .client import Engine
 from .errors import EngineError, EngineUnreachable, NotFound
 from .models import ContainerSummary, EngineEvent, ImageSummary
+from .streams import Stream
+
+log = logging.getLogger(__name__)
 
 # Container actions that change what a row shows; exec_* (healthchecks every few seconds),
 # attach, resize, top... change nothing visible and would cost an inspect each.
@@ -21,6 +26,7 @@ ROW_ACTIONS = {"create", "start", "restart", "stop", "die", "kill", "pause", "un
                "health_status", "update", "oom", "destroy", "remove"}
 IMAGE_ACTIONS = {"pull", "push", "tag", "untag", "delete", "import", "load", "save", "build",
                  "create", "prune"}
+
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
 
 
@@ -42,7 +48,7 @@ class EngineWatcher:
         self._backoff = backoff
         self._stop = threading.Event()
         self._stream_lock = threading.Lock()
-        self._stream = None
+        self._stream: Stream | None = None
         self._wake = threading.Event()
         self.engine: Engine | None = None
 
@@ -80,8 +86,8 @@ class EngineWatcher:
             self._listener.lost(error)
             try:
                 engine.close()
-            except Exception:
-                pass
+            except Exception:  # the engine is gone already: closing cannot tell it anything
+                log.debug("closing a lost engine", exc_info=True)
             # A short pause so a daemon that is restarting gets a moment before the first retry.
             self._wake.wait(self._backoff[0])
             self._wake.clear()
@@ -101,7 +107,9 @@ class EngineWatcher:
                 self._handle(engine, event)
         except EngineError as exc:
             return exc
-        except Exception as exc:  # a broken connection can surface as anything from urllib3
+        except Exception as exc:
+            # The engine layer raises only EngineError: this is a bug of ours. It must not kill
+            # the watcher (the app would wait forever), so report the engine lost and reconnect.
             return EngineUnreachable(f"Lost the Docker engine at {engine.endpoint.display}: {exc}",
                                      endpoint=engine.endpoint.display, reason="other")
         finally:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..engine import parse_reference
+
 DEFAULT_REGISTRY = "quay.io/jupyter"
 
 
@@ -50,10 +52,7 @@ BY_NAME = {stack.name: stack for stack in STACKS}
 def find_stack(image_reference: str) -> Stack | None:
     """The catalog entry an image reference belongs to, whatever its registry or tag
     ("quay.io/jupyter/scipy-notebook:2025-01-06", "jupyter/scipy-notebook", "127.0.0.1:5000/...")."""
-    ref = image_reference.split("@", 1)[0]
-    last = ref.rsplit("/", 1)[-1]
-    name = last.split(":", 1)[0]
-    return BY_NAME.get(name)
+    return BY_NAME.get(parse_reference(image_reference).name)
 
 
 def gpu_tag(stack: Stack, tag: str = "latest") -> str | None:

@@ -12,7 +12,7 @@ STACKS_MAINTAINER = "Jupyter Project <jupyter@googlegroups.com>"
 def is_jupyter_image(image: ImageSummary) -> bool:
     if image.labels.get("maintainer") == STACKS_MAINTAINER:
         return True
-    return any(find_stack(tag) is not None and find_stack(tag).has_jupyter for tag in image.tags)
+    return any(stack is not None and stack.has_jupyter for stack in map(find_stack, image.tags))
 
 
 def is_jupyter_container(container: ContainerSummary) -> bool:

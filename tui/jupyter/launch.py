@@ -3,6 +3,7 @@ a container spec and to the equivalent `docker run` command."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import shlex
@@ -10,7 +11,8 @@ import socket
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..engine import ContainerSpec
+from ..engine import ContainerSpec, parse_reference
+from .catalog import find_stack, gpu_tag
 from .detect import JTUI_LABEL
 
 WORK_DIR = "/home/jovyan/work"
@@ -18,8 +20,8 @@ JUPYTER_PORT = 8888
 LOCAL_ADDRESS = "127.0.0.1"
 ALL_INTERFACES = "0.0.0.0"
 RESTART_POLICIES = ("no", "unless-stopped", "on-failure", "always")
-_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
-_ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NAME_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+_ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Variables jtui sets itself, or that would switch the stacks into another mode.
 RESERVED_ENV = {"JUPYTER_TOKEN", "JUPYTERHUB_API_TOKEN", "DOCKER_STACKS_JUPYTER_CMD"}
 
@@ -60,20 +62,59 @@ class LaunchRequest:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> "LaunchRequest":
+    def from_json(cls, data: dict) -> LaunchRequest:
+        """Back from the recent-launches file. The file is ours, but may be damaged or edited by
+        hand: a value of the wrong type raises ValueError or TypeError (the caller skips that
+        entry) rather than reaching the form or the engine."""
+        if not isinstance(data, dict):
+            raise TypeError("a launch is a JSON object")
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        known["mounts"] = [tuple(m) for m in known.get("mounts", [])]
-        known["extra_ports"] = [tuple(p) for p in known.get("extra_ports", [])]
+        for key in ("image", "name", "bind_address", "mode", "restart_policy"):
+            if key in known and not isinstance(known[key], str):
+                raise TypeError(f"{key} must be text")
+        for key in ("run_as_user", "gpu", "auto_remove", "create_folders"):
+            if key in known and not isinstance(known[key], bool):
+                raise TypeError(f"{key} must be true or false")
+        for key in ("host_port", "uid", "gid"):
+            if known.get(key) is not None and (type(known[key]) is not int or known[key] < 0):
+                raise TypeError(f"{key} must be a number")
+        env = known.get("environment", {})
+        if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                for k, v in env.items()):
+            raise TypeError("environment must map text to text")
+        known["mounts"] = _pairs(known.get("mounts", []), str)
+        known["extra_ports"] = _pairs(known.get("extra_ports", []), int)
         return cls(**known)
+
+
+def _pairs(value: object, kind: type) -> list:
+    if not isinstance(value, list):
+        raise TypeError("expected a list of pairs")
+    out = []
+    for item in value:
+        if (not isinstance(item, (list, tuple)) or len(item) != 2
+                or not all(type(x) is kind for x in item)):
+            raise TypeError(f"expected a pair of {kind.__name__}, got {item!r}")
+        out.append(tuple(item))
+    return out
+
+
+def _port_number(text: str) -> int | None:
+    """An int from 1 to 65535 written in ASCII digits, else None ("²".isdigit() is true, too)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 5:
+        return None
+    port = int(text)
+    return port if 1 <= port <= 65535 else None
 
 
 def parse_port(text: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
+    port = _port_number(text)
+    if port is None:
         raise ValueError("a port is a number from 1 to 65535 (leave empty to let Docker pick)")
-    return int(text)
+    return port
 
 
 def parse_env(text: str) -> dict[str, str]:
@@ -85,12 +126,26 @@ def parse_env(text: str) -> dict[str, str]:
         raise ValueError(f"unbalanced quotes ({exc})") from None
     for part in parts:
         key, sep, value = part.partition("=")
-        if not sep or not _ENV_RE.match(key):
+        if not sep or not _ENV_RE.fullmatch(key):
             raise ValueError(f"'{part}' is not KEY=value")
         if key in RESERVED_ENV:
             raise ValueError(f"{key} is set by jtui itself")
         env[key] = value
     return env
+
+
+def format_env(env: dict[str, str]) -> str:
+    """The text `parse_env` reads back into the same dict (values quoted as a shell would)."""
+    return " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+
+
+def format_extra_ports(ports: list[tuple[int, int]]) -> str:
+    return ", ".join(str(h) if h == c else f"{h}:{c}" for h, c in ports)
+
+
+def format_more_mounts(mounts: list[tuple[str, str]]) -> str:
+    """The `more` text of `parse_mounts` for every mount but the first (the main folder)."""
+    return "; ".join(f"{host}:{target}" for host, target in mounts[1:])
 
 
 def parse_extra_ports(text: str) -> list[tuple[int, int]]:
@@ -99,12 +154,11 @@ def parse_extra_ports(text: str) -> list[tuple[int, int]]:
     for part in re.split(r"[,\s]+", text.strip()):
         if not part:
             continue
-        host, _, container = part.partition(":")
-        container = container or host
-        if not (host.isdigit() and container.isdigit()) or not all(
-                1 <= int(p) <= 65535 for p in (host, container)):
+        host, sep, container = part.partition(":")
+        host_port, container_port = _port_number(host), _port_number(container if sep else host)
+        if host_port is None or container_port is None:
             raise ValueError(f"'{part}' is not PORT or HOSTPORT:CONTAINERPORT")
-        out.append((int(host), int(container)))
+        out.append((host_port, container_port))
     return out
 
 
@@ -121,13 +175,25 @@ def parse_mounts(main_folder: str, more: str) -> list[tuple[str, str]]:
     return mounts
 
 
+def is_ip_address(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
 def port_is_free(address: str, port: int) -> bool:
-    """Can a program bind this port on this machine? (Only meaningful for a local engine.)"""
-    with socket.socket() as sock:
+    """Can a program bind this port on this machine? (Only meaningful for a local engine.)
+    Only IP addresses are tried: a host name would be looked up, which can hang for many seconds."""
+    if not is_ip_address(address) or not 0 < port < 65536:
+        return False
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((address, port))
-        except OSError:
+        except OSError:  # in use, or no such address here
             return False
     return True
 
@@ -147,20 +213,62 @@ def default_name(base: str, existing: set[str]) -> str:
     return f"{base}-{n}"
 
 
+def launch_defaults(image: str, base_name: str, *, existing_names: set[str], ports_in_use: set[int],
+                    local: bool, cwd: str, ids: tuple[int, int]) -> LaunchRequest:
+    """The form's starting values: a free name, the first free port from 8888 (only a local engine
+    can be probed; a remote one picks its own), the current folder at /home/jovyan/work, and
+    "run as my user" when the host user is neither root nor the stacks' own uid 1000 (only then do
+    files in the mount otherwise end up belonging to someone else)."""
+    uid, gid = ids
+    port = first_free_port(LOCAL_ADDRESS, JUPYTER_PORT, ports_in_use) if local else None
+    return LaunchRequest(image=image, name=default_name(base_name, existing_names), host_port=port,
+                         mounts=[(cwd, WORK_DIR)], uid=uid, gid=gid,
+                         run_as_user=local and uid not in (0, 1000))
+
+
+def image_tag(reference: str) -> str:
+    """The tag of an image reference ("latest" when it names none)."""
+    return parse_reference(reference).tag_or_latest
+
+
+def launch_warnings(request: LaunchRequest) -> list[str]:
+    """What the user should know before launching, though nothing stops the launch."""
+    warnings: list[str] = []
+    if request.bind_address == ALL_INTERFACES:
+        warnings.append("Listening on all interfaces: anyone on your network who has the URL "
+                        "(it carries the token) can run code here, and Docker bypasses host firewalls.")
+    if request.auto_remove:
+        warnings.append("Removed on stop: only files inside mounted folders survive.")
+    stack = find_stack(request.image)
+    if request.gpu and stack is not None:
+        tag = image_tag(request.image)
+        if not stack.gpu_tags:
+            warnings.append(f"{stack.name} has no CUDA build: the GPU will not be used by its "
+                            "libraries (pytorch-notebook and tensorflow-notebook have one).")
+        elif not tag.startswith(stack.gpu_tags):
+            warnings.append(f"For the GPU, {stack.name} needs a CUDA tag, e.g. "
+                            f"{gpu_tag(stack, tag)} instead of {tag}.")
+    return warnings
+
+
 def validate(request: LaunchRequest, *, existing_names: set[str], ports_in_use: set[int],
              local_engine: bool = True) -> dict[str, str]:
     """Field -> what is wrong, in the user's words (empty when the request can be launched)."""
     problems: dict[str, str] = {}
     if not request.name:
         problems["name"] = "give the container a name"
-    elif not _NAME_RE.match(request.name):
+    elif not _NAME_RE.fullmatch(request.name):  # match() would let a trailing newline in
         problems["name"] = "letters, digits, '_', '.' and '-' only, starting with a letter or digit"
     elif request.name in existing_names:
-        problems["name"] = (f"a container named '{request.name}' exists: try "
-                            f"'{default_name(request.name.rstrip('0123456789-') or request.name, existing_names)}'")
-    if not request.image.strip() or " " in request.image.strip():
+        free = default_name(request.name.rstrip("0123456789-") or request.name, existing_names)
+        problems["name"] = f"a container named '{request.name}' exists: try '{free}'"
+    if not request.image.strip() or any(ch.isspace() for ch in request.image.strip()):
         problems["image"] = "an image reference such as quay.io/jupyter/scipy-notebook:latest"
-    if request.host_port is not None:
+    if not is_ip_address(request.bind_address):
+        problems["bind"] = "an IP address of this computer, such as 127.0.0.1 or 0.0.0.0"
+    if request.host_port is not None and not 1 <= request.host_port <= 65535:
+        problems["port"] = "a port is a number from 1 to 65535 (leave empty to let Docker pick)"
+    elif request.host_port is not None:
         busy = request.host_port in ports_in_use or (
             local_engine and not port_is_free(request.bind_address, request.host_port))
         if busy:
@@ -178,12 +286,14 @@ def validate(request: LaunchRequest, *, existing_names: set[str], ports_in_use: 
         if not target.startswith("/"):
             problems["folder"] = f"the container folder '{target}' must start with /"
     seen_ports = {request.host_port} if request.host_port else set()
-    for host, _ in request.extra_ports:
-        if host in seen_ports:
-            problems["extra_ports"] = f"host port {host} is published twice"
-        elif local_engine and not port_is_free(request.bind_address, host):
-            problems["extra_ports"] = f"port {host} is in use"
-        seen_ports.add(host)
+    for host_port, container_port in request.extra_ports:
+        if not (1 <= host_port <= 65535 and 1 <= container_port <= 65535):
+            problems["extra_ports"] = f"'{host_port}:{container_port}': ports go from 1 to 65535"
+        elif host_port in seen_ports:
+            problems["extra_ports"] = f"host port {host_port} is published twice"
+        elif local_engine and not port_is_free(request.bind_address, host_port):
+            problems["extra_ports"] = f"port {host_port} is in use"
+        seen_ports.add(host_port)
     if request.mode not in ("lab", "notebook"):
         problems["mode"] = "Lab or Notebook"
     if request.restart_policy not in RESTART_POLICIES:
@@ -223,6 +333,14 @@ def container_spec(request: LaunchRequest, token: str) -> ContainerSpec:
     )
 
 
+def _csv_field(text: str) -> str:
+    """One field of a `--mount` value: the docker CLI reads it as CSV, so a comma or a quote in a
+    path needs CSV quoting."""
+    if any(ch in text for ch in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def docker_run_command(request: LaunchRequest) -> str:
     """The same launch with the docker CLI, to learn from or to script. The token is generated by
     the shell, never printed."""
@@ -231,21 +349,30 @@ def docker_run_command(request: LaunchRequest) -> str:
     parts = ["docker run -d", f"--name {q(request.name)}"]
     for container_port, (address, host_port) in spec.ports.items():
         port = container_port.split("/")[0]
-        parts.append(f"-p {address}:{host_port or ''}:{port}".replace("::", ":"))
-    for host, target in request.mounts:
-        parts.append(f"-v {q(f'{host}:{target}')}")
+        host = f"[{address}]" if ":" in address else address
+        # An empty host port keeps its place: "127.0.0.1::8888" lets the engine pick one.
+        published = "" if host_port is None else str(host_port)
+        parts.append(f"-p {q(f'{host}:{published}:{port}')}")
+    for host_dir, target in spec.binds:
+        # --mount, not -v: like the engine call jtui makes, it refuses a missing host folder
+        # instead of creating it owned by root.
+        fields = ",".join(["type=bind", _csv_field(f"source={host_dir}"), _csv_field(f"target={target}")])
+        parts.append(f"--mount {q(fields)}")
     if spec.user:
-        parts.append(f"--user {spec.user}")
+        parts.append(f"--user {q(spec.user)}")
     for key, value in spec.environment.items():
         if key == "JUPYTER_TOKEN":
             parts.append('-e JUPYTER_TOKEN="$(python3 -c \'import secrets; print(secrets.token_hex(24))\')"')
         else:
             parts.append(f"-e {q(f'{key}={value}')}")
-    if request.gpu:
+    for key, value in spec.labels.items():
+        # jtui recognises its own containers (and their mode) by this label.
+        parts.append(f"--label {q(f'{key}={value}')}")
+    if spec.gpu:
         parts.append("--gpus all")
-    if request.restart_policy != "no":
-        parts.append(f"--restart {request.restart_policy}")
-    if request.auto_remove:
+    if spec.restart_policy != "no" and not spec.auto_remove:
+        parts.append(f"--restart {q(spec.restart_policy)}")
+    if spec.auto_remove:
         parts.append("--rm")
-    parts.append(q(request.image))
+    parts.append(q(spec.image))
     return " \\\n  ".join(parts)

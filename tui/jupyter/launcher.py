@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from ..engine import ContainerDetails, Engine, EngineError, PullProgress
+from ..engine.jobs import Done, Job, JobEvent, Progress, pull_progress_text
 from .detect import JTUI_LABEL
 from .launch import JUPYTER_PORT, LaunchRequest, container_spec
-from .server import (JupyterServer, NotOurServer, ServerNotReady, new_token, servers_from_list_json,
-                     token_from_logs, url_host, wait_ready)
+from .server import (
+    JupyterServer,
+    NotOurServer,
+    ServerNotReady,
+    new_token,
+    servers_from_list_json,
+    token_from_logs,
+    url_host,
+    wait_ready,
+)
 
 
 class LaunchFailed(Exception):
@@ -67,10 +76,10 @@ def launch(engine: Engine, request: LaunchRequest, cancel: threading.Event | Non
     token = new_token()
     details = engine.create_and_start(container_spec(request, token))
     binding = details.host_port(JUPYTER_PORT)
-    if binding is None:
+    if binding is None or binding.host_port is None:
         _discard(engine, details.id)
         raise LaunchFailed("The engine did not publish Jupyter's port.")
-    server = JupyterServer(url_host(engine.endpoint.url, binding.host_ip), int(binding.host_port),
+    server = JupyterServer(url_host(engine.endpoint.url, binding.host_ip), binding.host_port,
                            token, request.mode)
     yield Started(details, server)
 
@@ -86,6 +95,46 @@ def launch(engine: Engine, request: LaunchRequest, cancel: threading.Event | Non
     except (ServerNotReady, NotOurServer) as exc:
         raise _failure(engine, details.id, str(exc)) from None
     yield Ready(engine.inspect_container(details.id), server, seconds)
+
+
+@dataclass(frozen=True)
+class LaunchResult:
+    request: LaunchRequest
+    container_id: str
+    server: JupyterServer
+    seconds: float
+
+
+def launch_job(engine: Engine, request: LaunchRequest, ready_timeout: float = 180.0) -> Job:
+    """The launch as a job: progress in words (with the pull's fraction), then Done whose value
+    is a LaunchResult. Failures raise typed errors (LaunchFailed, EngineError, OSError)."""
+
+    def run(cancel: threading.Event) -> Iterator[JobEvent]:
+        for step in launch(engine, request, cancel=cancel, ready_timeout=ready_timeout):
+            if isinstance(step, Pulling):
+                yield Progress(pull_progress_text(step.progress), step.progress.fraction)
+            elif isinstance(step, Starting):
+                yield Progress(f"Starting {request.name}…")
+            elif isinstance(step, Started):
+                yield Progress(f"Started; waiting for Jupyter on port {step.server.port}…")
+            else:
+                yield Done(f"{request.name} is ready in {step.seconds:.1f}s.",
+                           LaunchResult(request, step.container.id, step.server, step.seconds))
+
+    return run
+
+
+# Which field of the launch form an engine refusal is about (by error class name: the form
+# marks that field).
+ERROR_FIELDS = {"PortInUse": "port", "NameInUse": "name", "BindSourceMissing": "folder",
+                "TagNotFound": "image", "PullDenied": "image", "PullFailed": "image",
+                "ImageNotFound": "image", "GpuUnavailable": "gpu"}
+
+
+def field_of(error: BaseException | None) -> str | None:
+    if isinstance(error, OSError):
+        return "folder"  # creating a missing folder
+    return ERROR_FIELDS.get(type(error).__name__) if error is not None else None
 
 
 def _failure(engine: Engine, container_id: str, reason: str) -> LaunchFailed:
@@ -141,7 +190,7 @@ def discover(engine: Engine, container_id: str) -> JupyterServer | None:
             if found:
                 port, path, token = found
     binding = details.host_port(port)
-    if binding is None or not token:
+    if binding is None or binding.host_port is None or not token:
         return None
-    return JupyterServer(url_host(engine.endpoint.url, binding.host_ip), int(binding.host_port), token,
+    return JupyterServer(url_host(engine.endpoint.url, binding.host_ip), binding.host_port, token,
                          mode, base_url)

@@ -18,11 +18,19 @@ class RecentLaunches:
         self.path = folder / "recent-launches.json"
 
     def load(self) -> list[LaunchRequest]:
+        """The remembered launches, newest first. A missing or damaged file gives none, a damaged
+        entry is skipped: start a new history rather than fail."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            return [LaunchRequest.from_json(item) for item in data if isinstance(item, dict)]
-        except (OSError, ValueError, TypeError):
-            return []  # missing or damaged: start a new history rather than fail
+        except (OSError, ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            return []
+        requests = []
+        for item in data if isinstance(data, list) else []:
+            try:
+                requests.append(LaunchRequest.from_json(item))
+            except (TypeError, ValueError):
+                continue
+        return requests
 
     def remember(self, request: LaunchRequest) -> None:
         items = [r for r in self.load() if r.name != request.name]

@@ -8,8 +8,8 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import urlsplit
 
 TOKEN_BYTES = 24  # 48 hex characters, as jupyter_server generates
@@ -48,11 +48,15 @@ class JupyterServer:
 
 def url_host(endpoint_url: str, bind_ip: str) -> str:
     """The host part of the URL a browser on this machine should open."""
-    parts = urlsplit(endpoint_url)
-    remote = parts.scheme in ("tcp", "ssh", "http", "https") and parts.hostname not in (
+    try:
+        parts = urlsplit(endpoint_url)
+        scheme, hostname = parts.scheme, parts.hostname
+    except ValueError:  # e.g. "tcp://[bad": not an engine jtui could reach; read it as local
+        scheme, hostname = "", None
+    remote = scheme in ("tcp", "ssh", "http", "https") and hostname not in (
         None, "localhost", "127.0.0.1", "::1")
     if remote and bind_ip in ("", "0.0.0.0", "::"):
-        return parts.hostname or "127.0.0.1"
+        return hostname or "127.0.0.1"
     if bind_ip in ("", "0.0.0.0", "::"):
         return "127.0.0.1"
     return bind_ip
@@ -106,15 +110,18 @@ _URL_IN_LOG = re.compile(r"https?://[^\s/]+:(\d+)(/[^\s?]*)\?token=([0-9a-zA-Z]+
 
 
 def servers_from_list_json(output: str) -> list[dict]:
-    """`jupyter server list --json` prints one JSON object per line."""
+    """`jupyter server list --json` prints one JSON object per line; anything else (warnings,
+    damaged lines) is skipped."""
     found = []
     for line in output.splitlines():
         line = line.strip()
         if line.startswith("{"):
             try:
-                found.append(json.loads(line))
-            except ValueError:
+                item = json.loads(line)
+            except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
                 continue
+            if isinstance(item, dict):
+                found.append(item)
     return found
 
 

@@ -36,16 +36,16 @@ class BuildScreen(ModalScreen[BuildRequest | None]):
                   ("context", "Files folder", "", "folder sent with the build (wheels, ...)"),
                   ("save_to", "Save to folder", "", "where 'Save Dockerfile' writes")]
         with VerticalScroll(classes="dialog output-dialog"):
-            yield Static("Build a custom image", classes="dialog-title")
+            yield Static("Build a custom image", classes="dialog-title", markup=False)
             for fid, label, value, placeholder in fields:
                 with Horizontal(classes="field"):
-                    yield Label(label, classes="field-label")
+                    yield Label(label, classes="field-label", markup=False)
                     yield Input(value, placeholder=placeholder, id=f"build-{fid}")
-            yield Label("Extra Dockerfile lines:")
+            yield Label("Extra Dockerfile lines:", markup=False)
             yield TextArea("", id="build-extra")
-            yield Static("", id="build-error", classes="field-error")
-            yield Label("Dockerfile:")
-            yield Static("", id="build-dockerfile")
+            yield Static("", id="build-error", classes="field-error", markup=False)
+            yield Label("Dockerfile:", markup=False)
+            yield Static("", id="build-dockerfile", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Build (Ctrl+B)", variant="primary", id="build-go")
                 yield Button("Save Dockerfile", id="build-save")

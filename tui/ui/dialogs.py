@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import threading
-from typing import Callable
+from collections import deque
+from collections.abc import Callable
 
 from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Log, ProgressBar, Static
+from textual.widgets.button import ButtonVariant
+
+from ..engine.jobs import Done, Failed, Job
+from ..logtext import clean
+from .jobs import JobRunner, JobUpdate
 
 
 class ConfirmScreen(ModalScreen[str | None]):
@@ -17,16 +23,17 @@ class ConfirmScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="confirm-cancel")]
 
-    def __init__(self, title: str, body: str, choices: list[tuple[str, str, str]]) -> None:
+    def __init__(self, title: str, body: str, choices: list[tuple[str, str, ButtonVariant]]) -> None:
         super().__init__()
         self.title_text = title
         self.body = body
         self.choices = choices  # (id, label, variant)
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
+        # Names of containers and images are other people's text: never markup.
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Static(self.body, id="confirm-body")
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Static(clean(self.body), id="confirm-body", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 for cid, label, variant in self.choices:
                     yield Button(label, id=f"choice-{cid}", variant=variant)
@@ -41,13 +48,16 @@ class ConfirmScreen(ModalScreen[str | None]):
         self.dismiss(None if choice == "cancel" else choice)
 
 
-class FormScreen(ModalScreen[dict | None]):
+FormValues = dict[str, str]
+
+
+class FormScreen(ModalScreen[FormValues | None]):
     """A few text fields; Enter in the last field or the OK button submits."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="form-cancel")]
 
     def __init__(self, title: str, fields: list[tuple[str, str, str, str]], ok: str = "OK",
-                 check: Callable[[dict], str | None] | None = None, note: str = "") -> None:
+                 check: Callable[[FormValues], str | None] | None = None, note: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.fields = fields  # (id, label, value, placeholder)
@@ -55,21 +65,21 @@ class FormScreen(ModalScreen[dict | None]):
         self.check = check
         self.note = note
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.title_text, classes="dialog-title", markup=False)
             if self.note:
-                yield Static(self.note, classes="dim")
+                yield Static(self.note, classes="dim", markup=False)
             for fid, label, value, placeholder in self.fields:
                 with Horizontal(classes="field"):
                     yield Label(label, classes="field-label")
                     yield Input(value, placeholder=placeholder, id=f"field-{fid}")
-            yield Static("", id="form-error", classes="field-error")
+            yield Static("", id="form-error", classes="field-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.ok, id="form-ok", variant="primary")
                 yield Button("Cancel (Esc)", id="form-cancel")
 
-    def values(self) -> dict:
+    def values(self) -> FormValues:
         return {fid: self.query_one(f"#field-{fid}", Input).value for fid, *_ in self.fields}
 
     def _submit(self) -> None:
@@ -93,50 +103,78 @@ class FormScreen(ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-class OutputScreen(ModalScreen[None]):
-    """Live output of something running in a worker (a command, a build, a pull): Esc cancels it
-    while it runs and closes the window when it is done."""
+class JobScreen(ModalScreen[None]):
+    """Live output of a job (a command, a build, a pull). Esc closes it whatever the job is
+    doing: a running job is cancelled and its outcome arrives as a notification."""
 
-    BINDINGS = [Binding("escape", "close", "Cancel / close", id="output-close")]
+    BINDINGS = [Binding("escape", "close", "Close (cancels a running job)", id="output-close")]
 
-    def __init__(self, title: str, *, progress: bool = False, max_lines: int = 20_000) -> None:
+    def __init__(self, title: str, job: Job, *, progress: bool = False,
+                 on_outcome: Callable[[Done | Failed], None] | None = None,
+                 max_lines: int = 20_000) -> None:
         super().__init__()
         self.title_text = title
         self.with_progress = progress
         self.max_lines = max_lines
-        self.cancel = threading.Event()
-        self.finished = False
-        self.result = ""  # the final status line, for the user and for tests
-        self.lines: list[str] = []
+        self.runner: JobRunner | None = None  # made in on_mount, when the app is known
+        self._job = job
+        self._on_outcome = on_outcome
+        self.lines: deque[str] = deque(maxlen=max_lines)  # as shown, for the user and for tests
 
-    def compose(self):
+    @property
+    def finished(self) -> bool:
+        return self.runner is not None and self.runner.finished
+
+    @property
+    def result(self) -> str:
+        """The final status line, as shown."""
+        outcome = self.runner.outcome if self.runner else None
+        return outcome.summary if isinstance(outcome, Done) else (outcome.text if outcome else "")
+
+    def compose(self) -> ComposeResult:
         with Vertical(classes="dialog output-dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.title_text, classes="dialog-title", markup=False)
             yield Log(id="output-log", max_lines=self.max_lines, highlight=False)
             if self.with_progress:
                 yield ProgressBar(total=1.0, show_eta=False, id="output-progress")
-            yield Static("running… (Esc cancels)", id="output-status")
+            yield Static("running… (Esc cancels and closes)", id="output-status", markup=False)
 
-    def write(self, lines: list[str]) -> None:
-        self.lines.extend(lines)
-        del self.lines[:-self.max_lines]
-        self.query_one("#output-log", Log).write_lines(lines)
+    def on_mount(self) -> None:
+        self.runner = JobRunner(self.app, self._job, title=self.title_text, target=self,
+                                on_outcome=self._on_outcome)
+        self.runner.start()
 
-    def progress(self, fraction: float, text: str) -> None:
-        if self.with_progress:
-            self.query_one("#output-progress", ProgressBar).update(progress=fraction)
-        self.query_one("#output-status", Static).update(text)
+    def on_job_update(self, message: JobUpdate) -> None:
+        message.stop()
+        batch = message.runner.take()
+        shown: list[str] = []
+        if batch.skipped:
+            shown.append(f"… {batch.skipped:,} lines skipped (output faster than the screen) …")
+        shown.extend(clean(line.text) for line in batch.lines)
+        if shown:
+            self.lines.extend(shown)
+            self.query_one("#output-log", Log).write_lines(shown[-self.max_lines:])
+        if batch.progress is not None:
+            if self.with_progress and batch.progress.fraction is not None:
+                self.query_one("#output-progress", ProgressBar).update(progress=batch.progress.fraction)
+            self._status(batch.progress.text)
+        outcome = batch.outcome
+        if outcome is not None:
+            if isinstance(outcome, Done) and self.with_progress and not outcome.error:
+                self.query_one("#output-progress", ProgressBar).update(progress=1.0)
+            error = isinstance(outcome, Failed) or outcome.error
+            text = outcome.text if isinstance(outcome, Failed) else outcome.summary
+            self._status(f"{text}   (Esc closes)", error)
 
-    def finish(self, text: str, error: bool = False) -> None:
-        self.finished = True
-        self.result = text
+    def _status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#output-status", Static)
-        status.update(f"{text}   (Esc closes)")
+        status.update(clean(text))
         status.set_class(error, "-error")
 
     def action_close(self) -> None:
-        if self.finished:
-            self.dismiss(None)
-        else:
-            self.cancel.set()
-            self.query_one("#output-status", Static).update("cancelling…")
+        runner = self.runner
+        if runner is not None and not runner.finished:
+            runner.cancel.set()
+            runner.redirect_to_app()
+            self.notify(f"Cancelling: {self.title_text}")
+        self.dismiss(None)

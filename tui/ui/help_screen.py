@@ -1,43 +1,43 @@
-"""The `?` screen: every key, generated from the bindings so it can never fall behind."""
+"""The `?` screen: how to launch Jupyter, every key (generated from the bindings, with the
+user's keymap applied, so it can never fall behind), and where the log file is."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from rich.table import Table
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
-from rich.table import Table
 
+from .keys import KeyRow
 
-def binding_rows(app, widgets) -> list[tuple[str, str, str]]:
-    """(where, keys, description) for every binding of the app and the given widget classes."""
-    rows: list[tuple[str, str, str]] = []
-    keymap = getattr(app, "_keymap", {}) or {}
-    for where, owner in [("everywhere", type(app)), *widgets]:
-        for binding in owner.BINDINGS:
-            if not isinstance(binding, Binding):
-                binding = Binding(*binding)
-            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-            rows.append((where, app.get_key_display(Binding(keys, "")) if keys else keys,
-                         binding.description or binding.action))
-    return rows
+HOW_TO = ("Launch Jupyter: press 2 for the images pane, pick a stack (○ not pulled yet, ◆ has "
+          "Jupyter), press l, check the form, Ctrl+L. When Jupyter answers, its URL is on the "
+          "container's row: u copies it, o opens it. ✔ marks containers for an action (space).")
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help", id="help-close")]
 
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+    def __init__(self, rows: list[KeyRow], log_file: Path | None = None) -> None:
         super().__init__()
         self.rows = rows
+        self.log_file = log_file
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         table = Table(title="jtui keys", expand=True, show_lines=False)
         table.add_column("Where", style="dim")
         table.add_column("Key", style="bold cyan")
         table.add_column("Action")
-        for where, keys, description in self.rows:
-            table.add_row(where, keys, description)
+        for row in self.rows:
+            table.add_row(row.where, row.keys, row.description)
         with VerticalScroll(id="help-body"):
+            yield Static(HOW_TO, markup=False, id="help-howto")
             yield Static(table)
-            yield Static("Esc closes. Mouse: click a row to select it, scroll with the wheel. "
-                         "Ctrl+P opens the command palette with every action.", classes="dim")
+            log_line = f"Log file (attach it to bug reports): {self.log_file}. " if self.log_file else ""
+            yield Static(f"{log_line}Esc closes. Mouse: click a row to select it, scroll with the "
+                         "wheel. Ctrl+P opens the command palette with every action.",
+                         classes="dim", markup=False)

@@ -1,16 +1,17 @@
-"""Typed messages that thread workers post to the app (post_message is thread-safe)."""
+"""Typed messages that thread workers post to the app and the main screen (post_message is
+thread-safe and never blocks)."""
 
 from __future__ import annotations
 
 from textual.message import Message
 
-from ..engine import ContainerSummary, EngineError, EngineEvent, EngineInfo, ImageSummary
+from ..engine import ContainerSummary, Engine, EngineError, EngineEvent, ImageSummary
 
 
 class EngineConnected(Message):
-    def __init__(self, info: EngineInfo) -> None:
+    def __init__(self, engine: Engine) -> None:
         super().__init__()
-        self.info = info
+        self.engine = engine
 
 
 class EngineUnreachableNow(Message):

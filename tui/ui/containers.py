@@ -1,0 +1,324 @@
+"""The containers pane and its keys: one row per container, updated in place from engine events;
+start, stop, restart, remove, mark, shell, run a command, commit. Every engine call runs as a job
+(`tui.engine.jobs`) through the one job runner."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from collections.abc import Callable
+from datetime import datetime
+
+from textual.app import SuspendNotSupported
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import DataTable
+from textual.widgets.button import ButtonVariant
+
+from ..engine import ContainerSummary
+from ..engine.jobs import Done, Failed, commit_job, exec_job, lifecycle_job
+from ..jupyter.detect import is_jupyter_container
+from .dialogs import ConfirmScreen, FormScreen, FormValues, JobScreen
+from .keyed_table import KeyedTable
+from .messages import ContainerSelected
+from .rows import CONTAINER_COLUMNS, container_cells, container_matches, container_sort_key
+
+# A login shell if the image has bash, else sh: one exec, no guessing from outside.
+SHELL_CMD = ["sh", "-c", "command -v bash >/dev/null 2>&1 && exec bash || exec sh"]
+DOING = {"start": "Starting", "stop": "Stopping", "restart": "Restarting", "remove": "Removing",
+         "force-remove": "Removing"}
+COLUMN_KEYS = tuple(key for key, _ in CONTAINER_COLUMNS)
+
+
+class ContainerTable(KeyedTable):
+    BINDINGS = [
+        Binding("a", "toggle_all", "All/running", id="containers-toggle-all"),
+        Binding("space", "toggle_mark", "Mark (and move down)", id="containers-mark"),
+        Binding("S", "start", "Start", id="containers-start"),
+        Binding("s", "stop", "Stop", id="containers-stop"),
+        Binding("r", "restart", "Restart", id="containers-restart"),
+        Binding("d", "remove", "Remove", id="containers-remove"),
+        Binding("e", "shell", "Shell", id="containers-shell"),
+        Binding("x", "run_command", "Run command", id="containers-exec"),
+        Binding("m", "commit", "Commit", id="containers-commit"),
+    ]
+
+    def __init__(self, *, show_all: bool = True, clock: Callable[[], datetime] | None = None,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.show_all = show_all
+        self.filter_text = ""
+        self.containers: dict[str, ContainerSummary] = {}
+        self.urls: dict[str, str] = {}
+        self.marked: set[str] = set()  # ids marked with space: actions apply to all of them
+        self._selected_id: str | None = None
+        self._clock = clock
+        # What the last actions did, for whoever needs to know (tests, the palette).
+        self.last_action_result: tuple[str, list[str], list[str]] | None = None
+        self.last_commit: str | None = None
+        self.output_screen: JobScreen | None = None
+
+    def on_mount(self) -> None:
+        for key, label in CONTAINER_COLUMNS:
+            self.add_column(label, key=key)
+        self._update_title()
+
+    # --- data in ------------------------------------------------------------------------------
+    def set_all(self, containers: list[ContainerSummary]) -> None:
+        self.containers = {c.id: c for c in containers}
+        self.urls = {cid: url for cid, url in self.urls.items() if cid in self.containers}
+        self.marked &= set(self.containers)
+        self.sync()
+
+    def upsert(self, container: ContainerSummary) -> None:
+        self.containers[container.id] = container
+        self.sync()
+
+    def remove_container(self, container_id: str) -> None:
+        self.containers.pop(container_id, None)
+        self.marked.discard(container_id)
+        self.urls.pop(container_id, None)
+        self.sync()
+
+    def set_url(self, container_id: str, url: str | None) -> None:
+        if url:
+            self.urls[container_id] = url
+        else:
+            self.urls.pop(container_id, None)
+        self.sync()
+
+    def select(self, cid: str) -> bool:
+        """Move the cursor to a container's row; False when it has no row (yet)."""
+        if cid not in self._rendered:
+            return False
+        self.move_cursor(row=self.get_row_index(cid), animate=False)
+        self._announce()  # now, not when the highlight message comes round: callers read it next
+        return True
+
+    @property
+    def selected(self) -> ContainerSummary | None:
+        return self.containers.get(self._selected_id or "")
+
+    # --- view ---------------------------------------------------------------------------------
+    def visible_containers(self) -> list[ContainerSummary]:
+        rows = [c for c in self.containers.values()
+                if container_matches(c, self.filter_text, self.show_all)]
+        return sorted(rows, key=container_sort_key)
+
+    def sync(self) -> None:
+        """Bring the table in line with `containers`: remove, update and add only what changed."""
+        if not self.is_mounted:
+            return
+        now = self._clock() if self._clock else None
+        wanted = [(c.id, container_cells(c, jupyter=is_jupyter_container(c),
+                                         marked=c.id in self.marked, url=self.urls.get(c.id),
+                                         now=now))
+                  for c in self.visible_containers()]
+        self.apply_rows(wanted, COLUMN_KEYS, keep=self._selected_id)
+        self._update_title()
+        self._announce()
+
+    def refresh_ages(self) -> None:
+        """Ages move with the clock, not with the engine: recompute locally."""
+        self.sync()
+
+    def _update_title(self) -> None:
+        scope = "all" if self.show_all else "running"
+        extra = f" · filter '{self.filter_text}'" if self.filter_text else ""
+        # The filter is the user's text: a Content is never parsed as markup.
+        self.border_title = Content(
+            f"[1] Containers ({len(self._rendered)}/{len(self.containers)}, {scope}{extra})")
+
+    def _announce(self) -> None:
+        key = self.selected_key
+        if key != self._selected_id:
+            self._selected_id = key
+            self.post_message(ContainerSelected(self.containers.get(key or "")))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._announce()
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self.sync()
+
+    # --- marks and targets --------------------------------------------------------------------
+    def targets(self) -> list[ContainerSummary]:
+        """What an action applies to: the marked containers, else the selected one."""
+        marked = [self.containers[cid] for cid in self.marked if cid in self.containers]
+        if marked:
+            return sorted(marked, key=lambda c: c.name)
+        return [self.selected] if self.selected else []
+
+    def action_toggle_mark(self) -> None:
+        cid = self._selected_id
+        if cid:
+            self.marked.symmetric_difference_update({cid})
+            self.sync()
+            if self.cursor_row < self.row_count - 1:
+                self.move_cursor(row=self.cursor_row + 1)
+
+    def clear_marks(self) -> None:
+        if self.marked:
+            self.marked.clear()
+            self.sync()
+
+    def action_toggle_all(self) -> None:
+        self.show_all = not self.show_all
+        self.sync()
+        self.notify("Showing all containers" if self.show_all else "Showing running containers only",
+                    timeout=2)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def _lifecycle(self, verb: str, targets: list[ContainerSummary] | None = None) -> None:
+        engine = self.jtui.require_engine(f"{verb.removeprefix('force-')} containers")
+        targets = targets if targets is not None else self.targets()
+        if engine is None:
+            return
+        if not targets:
+            self.notify("Select a container first.", severity="warning")
+            return
+        names = ", ".join(c.name for c in targets)
+        grace = self.jtui.config.stop_grace_seconds
+        detail = f" (up to {grace}s for kernels to shut down)" if verb in ("stop", "restart") else ""
+        self.notify(f"{DOING[verb]} {names}{detail}…", timeout=3)
+        self.clear_marks()  # the marks were for this action
+
+        def outcome(result: Done | Failed) -> None:
+            if isinstance(result, Done) and isinstance(result.value, tuple):
+                done, failed = result.value
+                self.last_action_result = (verb, list(done), list(failed))
+
+        self.jtui.run_job(lifecycle_job(engine, verb, [(c.id, c.name) for c in targets], grace),
+                          f"{DOING[verb]} {names}", on_outcome=outcome)
+
+    def action_start(self) -> None:
+        self._lifecycle("start")
+
+    def action_stop(self) -> None:
+        self._lifecycle("stop")
+
+    def action_restart(self) -> None:
+        self._lifecycle("restart")
+
+    def action_remove(self) -> None:
+        if self.jtui.require_engine("remove containers") is None:
+            return
+        targets = self.targets()
+        if not targets:
+            self.notify("Select a container first.", severity="warning")
+            return
+        running = [c.name for c in targets if c.running]
+        names = ", ".join(c.name for c in targets)
+        if running:
+            one = len(running) == 1
+            body = (f"Remove {names}?\n\n{', '.join(running)} {'is' if one else 'are'} running: "
+                    f"removing stops {'it' if one else 'them'} at once (no grace period). Files "
+                    "outside mounted folders are lost.")
+            choices: list[tuple[str, str, ButtonVariant]] = [("force", "Force remove", "error")]
+        else:
+            body = f"Remove {names}? Files outside mounted folders are lost."
+            choices = [("remove", "Remove", "error")]
+
+        def answered(choice: str | None) -> None:
+            if choice in ("force", "remove"):
+                self._lifecycle("force-remove" if choice == "force" else "remove", targets)
+
+        self.app.push_screen(ConfirmScreen("Remove containers", body, choices), answered)
+
+    # --- inside the container -----------------------------------------------------------------
+    def _running_selection(self, doing: str) -> ContainerSummary | None:
+        if self.jtui.require_engine(doing) is None:
+            return None
+        c = self.selected
+        if c is None:
+            self.notify("Select a container first.", severity="warning")
+            return None
+        if not c.running:
+            self.notify(f"{c.name} is not running: start it first (S).", severity="warning")
+            return None
+        return c
+
+    def action_shell(self) -> None:
+        c = self._running_selection("open a shell")
+        engine = self.jtui.engine
+        if c is None or engine is None:
+            return
+        cmd = ["docker", *engine.endpoint.cli_args(), "exec", "-it", c.id, *SHELL_CMD]
+        docker = shutil.which("docker")
+        if docker is None:
+            self.notify("The docker command-line tool is not installed here; run this in a terminal "
+                        f"that has it:\n{shlex.join(cmd)}", severity="error", timeout=15)
+            return
+        try:
+            with self.app.suspend():
+                print(f"jtui: shell in {c.name} — type exit to come back.", flush=True)
+                code = subprocess.call([docker, *cmd[1:]])
+        except SuspendNotSupported:
+            self.notify("This terminal cannot hand over to a shell (for example when jtui is served "
+                        f"in a browser). Run it in a terminal:\n{shlex.join(cmd)}",
+                        severity="warning", timeout=15)
+            return
+        self.notify(f"Back from the shell in {c.name} (exit code {code}).", timeout=3)
+
+    def action_run_command(self) -> None:
+        c = self._running_selection("run a command")
+        engine = self.jtui.engine
+        if c is None or engine is None:
+            return
+
+        def check(values: FormValues) -> str | None:
+            try:
+                return None if shlex.split(values["command"]) else "type a command"
+            except ValueError as exc:
+                return f"unbalanced quotes ({exc})"
+
+        def chosen(values: FormValues | None) -> None:
+            if values:
+                argv = shlex.split(values["command"])
+                screen = JobScreen(f"{c.name} $ {shlex.join(argv)}", exec_job(engine, c.id, argv))
+                self.output_screen = screen
+                self.app.push_screen(screen)
+
+        self.app.push_screen(FormScreen(
+            f"Run a command in {c.name}", [("command", "Command", "", "pip install tensorflow")],
+            ok="Run", check=check,
+            note="Runs as the container's user, without a shell: use sh -c '…' for pipes."), chosen)
+
+    def action_commit(self) -> None:
+        engine = self.jtui.require_engine("commit a container")
+        c = self.selected
+        if engine is None:
+            return
+        if c is None:
+            self.notify("Select a container first.", severity="warning")
+            return
+        repo = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in c.name.lower())
+
+        def check(values: FormValues) -> str | None:
+            if not values["repository"] or values["repository"] != values["repository"].lower():
+                return "the repository is lower case, like my-scipy"
+            return None
+
+        def chosen(values: FormValues | None) -> None:
+            if not values:
+                return
+            ref = (values["repository"], values["tag"] or "latest")
+
+            def outcome(result: Done | Failed) -> None:
+                if isinstance(result, Done):
+                    self.last_commit = f"{ref[0]}:{ref[1]}"
+
+            self.jtui.run_job(commit_job(engine, c.id, c.name, *ref, message=values["message"]),
+                              f"Commit {c.name}", on_outcome=outcome)
+
+        self.app.push_screen(FormScreen(
+            f"Commit {c.name} to a new image",
+            [("repository", "Repository", f"{repo}-saved", "my-scipy"),
+             ("tag", "Tag", datetime.now().strftime("%Y%m%d-%H%M"), "latest"),
+             ("message", "Message", "", "installed tensorflow")],
+            ok="Commit", check=check,
+            note="Saves the container's files (not its mounted folders) as an image you can launch."),
+            chosen)
