@@ -64,15 +64,27 @@ def engine() -> Iterator[Engine]:
 
 
 @pytest.fixture
-def spec_factory():
-    """ContainerSpecs labelled for cleanup, with unique names."""
+def spec_factory(engine):
+    """ContainerSpecs labelled for cleanup, with unique names; what was made from them is removed
+    when the test ends (later tests, e.g. in a terminal, look at a short list)."""
+    names: list[str] = []
 
     def make(image: str = BUSYBOX, **kwargs) -> ContainerSpec:
         kwargs.setdefault("name", unique())
+        names.append(kwargs["name"])
         labels = {TEST_LABEL: "1", **kwargs.pop("labels", {})}
         return ContainerSpec(image=image, labels=labels, **kwargs)
 
-    return make
+    yield make
+    made = {f"/{name}" for name in names}
+    # By name, not label: a test may launch with a spec_factory name through code that sets its
+    # own labels (the launcher).
+    for c in engine.api.containers(all=True):
+        if made.intersection(c.get("Names") or ()):
+            try:
+                engine.api.remove_container(c["Id"], force=True)
+            except Exception:  # gone already, or the test cut the engine: the session end retries
+                pass
 
 
 @pytest.fixture

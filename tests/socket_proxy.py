@@ -1,5 +1,6 @@
-"""A unix-socket proxy in front of the real engine that a test can cut and restore, so engine
-loss is tested without touching the shared daemon."""
+"""A unix-socket proxy in front of the real engine that a test can cut and restore, or freeze
+(bytes stop flowing, nothing closes: what a SIGSTOPped daemon or a stalled network looks like), so
+engine loss and engine hangs are tested without touching the shared daemon."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ class SocketProxy:
         self._conns: set[socket.socket] = set()
         self._lock = threading.Lock()
         self.accepted = 0
+        self._flowing = threading.Event()  # cleared while frozen
+        self._flowing.set()
 
     @property
     def url(self) -> str:
@@ -52,9 +55,12 @@ class SocketProxy:
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while True:
+                self._flowing.wait()
                 data = src.recv(65536)
                 if not data:
                     break
+                # Bytes read just before a freeze are held too: nothing gets through a frozen link.
+                self._flowing.wait()
                 dst.sendall(data)
         except OSError:
             pass
@@ -78,6 +84,14 @@ class SocketProxy:
             self._listener = None
         self.drop()
 
+    def freeze(self) -> None:
+        """The engine hangs: connections stay open and new ones are accepted, but no byte goes
+        either way until thaw()."""
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
+
     def drop(self) -> None:
         """Break every open connection but keep accepting new ones: the link blipped, the
         engine lives on."""
@@ -91,6 +105,7 @@ class SocketProxy:
             s.close()
 
     def stop(self) -> None:
+        self.thaw()
         self.cut()
         if os.path.exists(self.path):
             os.unlink(self.path)

@@ -5,21 +5,34 @@ in `tui.ui.main_screen` and the widgets it holds."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import sysconfig
+import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 
+from textual._context import active_app
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.compose import compose as textual_compose
+from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
+from textual.worker import WorkerFailed
 
 from .config import AppConfig, state_dir
-from .engine import ContainerSummary, Engine, EngineError, EngineEvent, ImageSummary
+from .engine import Engine, EngineError
 from .engine.jobs import Done, Failed, Job
-from .engine.watcher import EngineWatcher
+from .engine.watcher import Changes, EngineWatcher, PendingChanges
 from .jupyter.recent import RecentLaunches
 from .jupyter.servers import ServerRegistry
 from .logsetup import log_path
@@ -30,27 +43,50 @@ from .ui.images import ImageTable
 from .ui.jobs import BackgroundFailed, JobRunner, JobUpdate, run_in_thread
 from .ui.keyed_table import KeyedTable
 from .ui.keys import KeyRow, check_keymap, key_rows
+from .ui.lifetime import DaemonThreadExecutor, TerminalWatch, exit_now
 from .ui.log_pane import LogPane
 from .ui.main_screen import MainScreen
 from .ui.messages import (
-    ContainerChanged,
-    ContainerRemoved,
+    EngineAnswering,
     EngineConnected,
     EngineLost,
+    EngineNews,
+    EngineStalled,
     EngineUnreachableNow,
-    ImagesChanged,
     Snapshot,
 )
 
 log = logging.getLogger(__name__)
+crash_log = logging.getLogger("jtui.crash")
+
+EXIT_TERMINAL_LOST = 129  # 128 + SIGHUP: what a shell reports for a program whose terminal hung up
+FORCED_EXIT_AFTER = 0.5  # seconds the normal way out gets once the terminal is gone (it takes ~0.2)
+
+
+@dataclass
+class TerminalLost(Message):
+    """The terminal jtui draws on went away (posted by the terminal watch's thread)."""
+
+    reason: str
+
+
+@dataclass
+class ThreadFailed(Message):
+    """A thread outside Textual's workers died of an exception (already logged with its traceback)."""
+
+    error: BaseException
+    thread: str
 
 
 class _Listener:
     """Turns the watcher's callbacks (on its thread) into messages: connection news for the app,
-    data for the main screen. post_message is thread-safe and never blocks."""
+    data for the main screen. post_message is thread-safe and never blocks. Changes are merged
+    while they wait: at most one EngineNews is on its way, so a busy engine never queues up work
+    (or delays keys) on the UI thread."""
 
     def __init__(self, app: JtuiApp) -> None:
         self.app = app
+        self.pending = PendingChanges()
 
     def connected(self, engine: Engine) -> None:
         self.app.post_message(EngineConnected(engine))
@@ -61,17 +97,15 @@ class _Listener:
     def lost(self, error: EngineError) -> None:
         self.app.post_message(EngineLost(error))
 
-    def snapshot(self, containers: list[ContainerSummary], images: list[ImageSummary]) -> None:
-        self.app.main.post_message(Snapshot(containers, images))
+    def changes(self, changes: Changes) -> None:
+        if self.pending.put(changes):
+            self.app.main.post_message(EngineNews(self.pending))
 
-    def container_changed(self, container: ContainerSummary, event: EngineEvent) -> None:
-        self.app.main.post_message(ContainerChanged(container, event))
+    def stalled(self, since: float) -> None:
+        self.app.post_message(EngineStalled(since))
 
-    def container_removed(self, container_id: str, event: EngineEvent) -> None:
-        self.app.main.post_message(ContainerRemoved(container_id))
-
-    def images_changed(self, images: list[ImageSummary]) -> None:
-        self.app.main.post_message(ImagesChanged(images))
+    def answering(self) -> None:
+        self.app.post_message(EngineAnswering())
 
 
 def key_sources() -> list[tuple[str, type]]:
@@ -105,6 +139,12 @@ class JtuiApp(App[int]):
         self.main = MainScreen()
         self._resync_timer: Timer | None = None
         self._ever_connected = False
+        self._started = False  # mounted: from then on an unexpected error is survived
+        self._unexpected: Counter[tuple[str, str]] = Counter()
+        self.terminal_watch: TerminalWatch | None = None
+        self._lost_lock = threading.Lock()
+        self._terminal_gone = False
+        _survive_handler_errors()
         keymap, problems = check_keymap(config.keymap, key_sources())
         config.problems.extend(problems)
         if keymap:
@@ -127,14 +167,24 @@ class JtuiApp(App[int]):
     def get_default_screen(self) -> Screen[None]:
         return self.main
 
+    def on_load(self) -> None:
+        # Before any worker starts: thread workers must never hold up quitting (see lifetime.py).
+        asyncio.get_running_loop().set_default_executor(DaemonThreadExecutor())
+
     def on_mount(self) -> None:
         for problem in self.config.problems:
             self.notify(problem, title="Settings", severity="warning", timeout=10)
         if self.live:
             self.watcher = EngineWatcher(self._connect, _Listener(self))
             run_in_thread(self, self.watcher.run, "engine events")
+        if not self.is_headless:
+            # Textual reads fd 0 and draws on fd 2 (stderr); 1 is the same terminal, normally.
+            self.terminal_watch = TerminalWatch([0, 1, 2], self._terminal_lost).start()
+        self._started = True
 
     def on_unmount(self) -> None:
+        if self.terminal_watch:
+            self.terminal_watch.stop()
         if self.watcher:
             self.watcher.stop()
         if self.engine:
@@ -161,6 +211,16 @@ class JtuiApp(App[int]):
         log.warning("engine lost: %s", message.error)
         self.main.show_lost(message.error)
 
+    def on_engine_stalled(self, message: EngineStalled) -> None:
+        if self.connected:
+            log.warning("the engine stopped answering")
+            self.main.show_stalled(message.since)
+
+    def on_engine_answering(self, message: EngineAnswering) -> None:
+        if self.connected and self.engine is not None:
+            log.info("the engine answers again")
+            self.main.show_answering(self.engine.info)
+
     def schedule_resync(self) -> None:
         # The next safety-net re-list is planned only once this one landed: never overlapping.
         if self._resync_timer is not None:
@@ -170,6 +230,10 @@ class JtuiApp(App[int]):
     def _resync(self) -> None:
         engine = self.engine
         if engine is None or not self.connected:
+            return
+        if self.watcher is not None:
+            # In order with the events: a list taken before an event never lands after it.
+            self.watcher.resync()
             return
 
         def relist() -> None:
@@ -193,6 +257,106 @@ class JtuiApp(App[int]):
     def action_retry(self) -> None:
         if self.watcher is not None and not self.connected:
             self.watcher.retry_now()
+
+    # --- quitting, a lost terminal, unexpected errors ----------------------------------------
+    def action_help_quit(self) -> None:
+        """Ctrl+C quits (Textual's default only says which key quits); in a text field it still
+        copies, as the field's own binding comes first."""
+        self.exit()
+
+    async def _check_bindings(self, key: str, priority: bool = False) -> bool:
+        if await super()._check_bindings(key, priority):
+            return True
+        if key == "ctrl+c" and not priority:
+            # A dialog hides the app's bindings (Textual's modal screens): Ctrl+C nobody took
+            # there (a text field copies with it) quits all the same.
+            self.exit()
+            return True
+        return False
+
+    def _terminal_lost(self, reason: str) -> None:
+        """From any thread, once: leave the normal way, or for sure a moment later (the normal
+        way can block on writing to the dead terminal)."""
+        with self._lost_lock:
+            if self._terminal_gone:
+                return
+            self._terminal_gone = True
+        log.warning("The terminal went away (%s): jtui exits", reason)
+        self.post_message(TerminalLost(reason))
+
+        def force() -> None:
+            time.sleep(FORCED_EXIT_AFTER)
+            log.warning("jtui had not finished %.1f s after losing its terminal: ending it now",
+                        FORCED_EXIT_AFTER)
+            exit_now(EXIT_TERMINAL_LOST)
+
+        threading.Thread(target=force, name="forced-exit", daemon=True).start()
+
+    def expected_thread_error(self, error: BaseException, thread: str) -> str | None:
+        """For logsetup's thread hook: Textual's output thread dying on a write error means the
+        terminal is gone (not a bug): say so in one line, and leave."""
+        if thread == "textual-output" and isinstance(error, OSError):
+            self._terminal_lost(f"writing to it failed: {error.strerror or error}")
+            return "the terminal is gone"
+        return None
+
+    def on_terminal_lost(self, message: TerminalLost) -> None:
+        self.exit(return_code=EXIT_TERMINAL_LOST)
+
+    def survives(self, error: BaseException) -> bool:
+        """Whether jtui carries on after an unexpected error: yes once it is up and not quitting,
+        unless a widget failed to compose (its parts are missing: nothing sensible to show)."""
+        return (self._started and not self._exit and isinstance(error, Exception)
+                and not _failed_composing(error))
+
+    def report_unexpected(self, error: BaseException, where: str, *, logged: bool = False) -> None:
+        """An error nobody expected (a bug): its traceback goes to the log file, and one line on
+        screen says where to find it. The same error again is only counted (at 2, 4, 8... times),
+        so a handler that fails on every refresh neither floods the log nor the screen."""
+        frame = error.__traceback__
+        while frame is not None and frame.tb_next is not None:
+            frame = frame.tb_next
+        at = f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}" if frame else where
+        key = (type(error).__name__, at)
+        self._unexpected[key] += 1
+        count = self._unexpected[key]
+        if count > 1:
+            if count & (count - 1) == 0:
+                crash_log.error("Unexpected error in %s again (%d times so far): %s: %s", where, count,
+                                type(error).__name__, error)
+            return
+        if not logged:
+            crash_log.error("Unexpected error in %s; jtui carries on", where,
+                            exc_info=(type(error), error, error.__traceback__))
+        try:
+            self.notify(f"{type(error).__name__}: {error}"[:200] + f" — jtui carries on. The details "
+                        f"are in the log file {log_path()}", title=f"Unexpected error in {where}",
+                        severity="error", timeout=20)
+        except Exception:  # the screen itself is failing: the log has it
+            crash_log.debug("could not show the error", exc_info=True)
+        if self.is_headless and self._exception is None and isinstance(error, Exception):
+            # Under run_test, Textual raises this when the test ends: a bug survived by the app
+            # still fails the test that met it.
+            self._exception = error
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual calls this for an exception in a timer callback, a worker, a render, a compose,
+        # or (after the guard below let it through) a handler while starting; its answer is to exit.
+        if isinstance(error, WorkerFailed) and isinstance(error.error, Exception):
+            error = error.error  # the worker's own exception, with its traceback
+        if self.survives(error):
+            self.report_unexpected(error, _describe(error))
+            return
+        crash_log.critical("Unexpected error; jtui exits", exc_info=(type(error), error,
+                                                                    error.__traceback__))
+        super()._handle_exception(error)
+
+    def thread_failed(self, error: BaseException) -> None:
+        """For logsetup's thread hook: runs on the failing thread (so post, never touch)."""
+        self.post_message(ThreadFailed(error, threading.current_thread().name))
+
+    def on_thread_failed(self, message: ThreadFailed) -> None:
+        self.report_unexpected(message.error, f"thread {message.thread}", logged=True)
 
     # --- jobs whose outcome is a notification, and failures nobody else handled ---------------
     def run_job(self, job: Job, title: str,
@@ -232,7 +396,10 @@ class JtuiApp(App[int]):
         if problem is None:
             msg = f"Copied the {what} to the clipboard (system clipboard and terminal OSC 52)."
         else:
-            msg = f"Copied the {what} through the terminal (OSC 52) only; system clipboard: {problem}."
+            # pyperclip's own words (a URL to its docs) mean nothing to most users; the log has them.
+            log.info("no system clipboard: %s", problem)
+            msg = (f"Copied the {what} through your terminal (OSC 52): paste it where your terminal "
+                   "runs. No system clipboard here (xclip, xsel or wl-copy would give one).")
         self.notify(msg, timeout=5)
         return msg
 
@@ -258,6 +425,62 @@ class JtuiApp(App[int]):
                 continue
             yield SystemCommand(f"{row.where.capitalize()}: {row.description}", f"Key {row.keys}",
                                 partial(self.run_action, row.action, node))
+
+
+def _describe(error: BaseException, otherwise: str = "jtui") -> str:
+    """Where an error happened, in a few words: the innermost function in its traceback that is
+    not a library's or Python's (a handler, an action, a helper of theirs), or `otherwise`."""
+    where = otherwise
+    tb = error.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.startswith(_TUI_DIR) or not code.co_filename.startswith(_LIBRARY_DIRS):
+            where = code.co_name
+        tb = tb.tb_next
+    return where
+
+
+_TUI_DIR = os.path.dirname(__file__)  # jtui's own code, even when installed among the libraries
+_LIBRARY_DIRS = ("<", *{sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")})
+
+
+def _failed_composing(error: BaseException) -> bool:
+    """True when `error` came out of building a widget's parts (compose)."""
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code in _COMPOSE_CODE:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+_COMPOSE_CODE = {textual_compose.__code__, Widget._compose.__code__}
+
+
+def _survive_handler_errors() -> None:
+    """Keep every widget alive after an exception in one of its handlers (once jtui is up).
+
+    Textual hands such an exception to App._handle_exception and then stops that widget's (or
+    screen's, or the app's) message loop for good: the app must exit, or carry on with a widget
+    that no longer repaints or answers. This guard sits around the one place every message and
+    event is dispatched, so a failing handler costs that one message: reported (log + a line on
+    screen) and the loop goes on. A failed compose, and anything before start-up, still end
+    the app. Installed once; other apps in the process (none, normally) are left as they were."""
+    original = MessagePump._dispatch_message
+    if getattr(original, "_jtui_guard", False):
+        return
+
+    async def dispatch(self: MessagePump, message: Message) -> None:
+        try:
+            await original(self, message)
+        except Exception as error:
+            app = active_app.get(None)
+            if not isinstance(app, JtuiApp) or not app.survives(error):
+                raise
+            app.report_unexpected(error, _describe(error, f"{type(self).__name__}.{message.handler_name}"))
+
+    dispatch._jtui_guard = True  # type: ignore[attr-defined]
+    MessagePump._dispatch_message = dispatch  # type: ignore[method-assign]
 
 
 def create_app(config: AppConfig | None = None, *, connect: Callable[[], Engine] | None = None,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import AppConfig, engine_url_problem
+from .lazy_import import defer_unused_imports
 from .logsetup import install_excepthook, log_path, setup_logging
 
 EXIT_INTERRUPTED = 130  # what shells report for a program ended by Ctrl+C (128 + SIGINT)
@@ -77,13 +78,24 @@ def describe_endpoint(config: AppConfig, host_from_flag: bool, context_from_flag
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The `jtui` command (argv None: the process's own arguments), or a run for a caller in
+    Python (a list), which gets the exit code back instead of the process ending."""
     parser = build_parser()
     args = parser.parse_args(argv)
     check_args(parser, args)
     try:
-        return _run(args)
+        code = _run(args)
     except KeyboardInterrupt:  # Ctrl+C at any moment: the shell's usual code, no traceback
-        return EXIT_INTERRUPTED
+        code = EXIT_INTERRUPTED
+    if argv is None:
+        # The app has given the terminal back: end the process now. Python's own way out would
+        # first join threads (a worker can sit in a connect to a host that drops SYNs, or on a
+        # frozen engine, for its whole timeout) and tear every module down (0.1-0.2 s for
+        # nothing): quitting must be instant, and a Ctrl+C meanwhile would print a traceback.
+        from .ui.lifetime import exit_now
+
+        exit_now(code)
+    return code
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -108,9 +120,13 @@ def _run(args: argparse.Namespace) -> int:
     for problem in config.problems:
         log.warning("Settings: %s", problem)
 
+    # Imported by docker-py and requests for what jtui never needs (0.1 s, 18 MB): not until used.
+    defer_unused_imports()
     from .app import create_app  # here, not at the top: textual and docker-py take time to import
 
     app = create_app(config)
+    # A dying thread: a line on screen too (or, for the terminal's own output thread, an exit).
+    install_excepthook(on_thread_error=app.thread_failed, expected=app.expected_thread_error)
     app.run()
     code = app.return_code or 0
     log.info("jtui exiting with code %s", code)

@@ -35,6 +35,7 @@ class AppConfig:
     log_timestamps: bool = False
     log_wrap: bool = False
     show_all_containers: bool = True
+    mask_tokens: bool = False  # show Jupyter tokens as abcd…: screens are shared on calls
     stop_grace_seconds: int = 30  # SIGTERM, then this long for kernels to shut down, then SIGKILL
     resync_seconds: float = 60.0  # safety-net full re-list; live updates come from events
     debug: bool = False  # log at DEBUG (also `--debug`)
@@ -45,7 +46,7 @@ class AppConfig:
 
 _INT_FIELDS = {"log_tail": (0, 100_000), "log_max_lines": (100, 1_000_000),
                "stop_grace_seconds": (0, 3600)}
-_BOOL_FIELDS = ("log_timestamps", "log_wrap", "show_all_containers", "debug")
+_BOOL_FIELDS = ("log_timestamps", "log_wrap", "show_all_containers", "debug", "mask_tokens")
 _STR_FIELDS = ("registry", "host", "context")
 RESYNC_RANGE = (30, 86_400)
 MAX_CONFIG_BYTES = 1_000_000

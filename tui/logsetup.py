@@ -165,11 +165,16 @@ _original_excepthook: Callable[..., object] | None = None
 _original_threading_excepthook: Callable[..., object] | None = None
 
 
-def install_excepthook(on_thread_error: Callable[[BaseException], None] | None = None) -> None:
+def install_excepthook(on_thread_error: Callable[[BaseException], None] | None = None, *,
+                       expected: Callable[[BaseException, str], str | None] | None = None) -> None:
     """Log every uncaught exception with its traceback: the main thread's (then Python's usual
     report still follows, after Textual has given the terminal back) and any other thread's (only
     logged: printing from a thread would scribble over the screen Textual draws). `on_thread_error`
-    is then called on the failing thread, e.g. to show a one-line pointer to the log."""
+    is then called on the failing thread, e.g. to show a one-line pointer to the log.
+
+    `expected(exc, thread_name)` may recognise a failure that is not a bug (e.g. the terminal's
+    output thread failing because the terminal went away): it returns the one line to log
+    instead of the traceback, and `on_thread_error` is not called."""
     global _original_excepthook, _original_threading_excepthook
     log = logging.getLogger("jtui.crash")
     previous = _original_excepthook or sys.excepthook
@@ -185,6 +190,15 @@ def install_excepthook(on_thread_error: Callable[[BaseException], None] | None =
             return  # what threading's own hook does too
         name = args.thread.name if args.thread is not None else "?"
         exc = args.exc_value if args.exc_value is not None else args.exc_type()
+        if expected is not None:
+            try:
+                explained = expected(exc, name)
+            except Exception:
+                log.error("The expected-error callback failed:\n%s", traceback.format_exc())
+                explained = None
+            if explained:
+                log.warning("Thread %s ended: %s (%s: %s)", name, explained, args.exc_type.__name__, exc)
+                return
         log.critical("Uncaught exception in thread %s", name,
                      exc_info=(args.exc_type, exc, args.exc_traceback))
         if on_thread_error is not None:

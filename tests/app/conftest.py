@@ -30,6 +30,12 @@ async def select_container(app, pilot, cid: str) -> None:
     assert app.containers.selected.id == cid
 
 
+def choose_image(app, key: str) -> None:
+    """Put the images pane's cursor on a row as the user would with the arrow keys."""
+    app.images.chosen = True
+    app.images.move_cursor(row=app.images.get_row_index(key))
+
+
 def row_ids(app) -> list[str]:
     return [row.key.value for row in app.containers.ordered_rows]
 

@@ -6,7 +6,7 @@ import zipfile
 
 from textual.widgets import Input, TextArea
 
-from tests.app.conftest import row_ids, select_container, wait_for
+from tests.app.conftest import choose_image, row_ids, select_container, wait_for
 from tests.rig import BUSYBOX, REGISTRY, STACK, TEST_LABEL, unique
 from tui.app import create_app
 from tui.ui.build_screen import BuildScreen
@@ -139,7 +139,7 @@ async def test_commit_then_launch_keeps_installed_files(engine, spec_factory, co
             image_id = next(i.id for i in app.images.images.values() if ref in i.tags)
             # Launch it like any stack: images pane, l, the form, Ctrl+L.
             await pilot.press("2")
-            app.images.move_cursor(row=app.images.get_row_index(image_id))
+            choose_image(app, image_id)
             await pilot.press("l")
             await wait_for(pilot, lambda: isinstance(app.screen, LaunchForm))
             form = app.screen
@@ -180,7 +180,7 @@ def _make_wheel(folder, name="jtuidemo", version="0.1"):
 async def _open_build(app, pilot):
     stack_id = next(i.id for i in app.images.images.values() if STACK in i.tags)
     await pilot.press("2")
-    app.images.move_cursor(row=app.images.get_row_index(stack_id))
+    choose_image(app, stack_id)
     await pilot.press("b")
     await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen))
     return app.screen
@@ -267,7 +267,7 @@ async def test_pull_remove_in_use_and_prune(engine, spec_factory, config):
         image_id = engine.inspect_image(BUSYBOX).id
         await wait_for(pilot, lambda: user.id in row_ids(app))
         app.images.focus()
-        app.images.move_cursor(row=app.images.get_row_index(image_id))
+        choose_image(app, image_id)
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert user.name in str(app.screen.query_one("#confirm-body").render())

@@ -76,3 +76,22 @@ async def test_retry_key_skips_the_backoff_wait(tmp_path, config):
         await wait_for(pilot, lambda: app.connect_attempts > seen, timeout=3, what="retry now")
         assert time.monotonic() - started < 2.0
         assert f"retry {seen + 1}" in app.main.engine_bar.detail
+
+
+async def test_offline_panel_words_fit_the_cause(config):
+    # Seen: "No Docker engine answers" for a permission error, and "the panes show the last
+    # known state" when nothing was ever loaded.
+    from tui.engine import EngineUnreachable
+    from tui.ui.messages import EngineUnreachableNow
+
+    app = create_app(config, live=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        denied = EngineUnreachable("Permission denied: /var/run/docker.sock", endpoint="unix:///x",
+                                   reason="permission")
+        app.post_message(EngineUnreachableNow(denied, 2.0, 1))
+        await wait_for(pilot, lambda: _panel_text(app) != "", what="panel")
+        text = _panel_text(app)
+        assert "refuses you" in text and "No Docker engine answers" not in text
+        assert "docker' group" in text or "docker group" in text  # what to do
+        assert "last known state" not in text  # nothing was ever loaded
+        assert "Retrying in 2s" in text

@@ -1,11 +1,18 @@
-"""The look of the main screen, from fixed data (no engine, fixed clock): pictures only; the
-behaviour itself is proven against the real engine in the other app tests."""
+"""The look of the app, from fixed data (no engine, fixed clock): pictures only; the behaviour
+itself is proven against the real engine in the other app tests. The main screen, the launch form
+and the first run are drawn at the sizes people's terminals have (issue 13): 80x24, 100x30, 200x50.
+"""
 
 from datetime import UTC, datetime
+
+import pytest
 
 from tui.app import create_app
 from tui.config import AppConfig
 from tui.engine import ContainerSummary, EngineInfo, EngineUnreachable, ImageSummary, LogLine, PortBinding
+from tui.jupyter.launch import WORK_DIR, LaunchRequest
+from tui.jupyter.server import JupyterServer
+from tui.ui.launch_form import LaunchForm
 from tui.ui.messages import EngineUnreachableNow, Snapshot
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -40,33 +47,77 @@ LOG = [LogLine("stdout", t, f"2026-11-26T11:58:0{i}Z") for i, t in enumerate([
     "[I 2026-11-26 11:58:00.300 ServerApp] Jupyter Server 2.17.0 is running at:",
     "[I 2026-11-26 11:58:00.300 ServerApp] http://127.0.0.1:8888/lab?token=...",
 ])]
+SERVER = JupyterServer("127.0.0.1", 8888, "4f1c0c5b2b7e4d7f9a3e8d2c1b0a99887766554433221100")
+SIZES = [(80, 24), (100, 30), (200, 50)]
 
 
 def _app():
     return create_app(AppConfig(resync_seconds=3600), live=False, clock=lambda: NOW)
 
 
-async def _fill(pilot):
+async def _connect(pilot, containers, images):
     app = pilot.app
     await pilot.pause()  # the screen is mounted: what follows is not overwritten by its start-up
     app.connected = True
     app.main.show_connected(EngineInfo("unix:///var/run/docker.sock", "27.3.1", "1.47", "linux", "amd64"),
                             was_lost=False)
-    app.main.post_message(Snapshot(CONTAINERS, IMAGES))
+    app.main.post_message(Snapshot(containers, images))
+    await pilot.pause()
+
+
+async def _fill(pilot, select: str | None = None):
+    app = pilot.app
+    await _connect(pilot, CONTAINERS, IMAGES)
+    app.servers.set("c1" * 32, SERVER)
+    app.containers.set_url("c1" * 32, SERVER.url)
+    if select is not None:
+        app.containers.select(select)
     # Let the selection reach the logs pane first, or it would reset what is filled in below.
     for _ in range(200):
         await pilot.pause()
-        if app.log_pane.container is not None:
+        if app.log_pane.container is not None and app.log_pane.container.id == (select or app.containers.selected_key):
             break
-    app.containers.set_url("c1" * 32, "http://127.0.0.1:8888/lab?token=…")
-    app.log_pane.follow_state = "following"
-    app.log_pane.lines.extend(LOG)
+    app.log_pane._set_state("following")
+    app.log_pane.log_view.extend([(line.stream, line.text, line.timestamp) for line in LOG])
     app.log_pane.rerender()
     await pilot.pause()
 
 
-def test_main_screen(snap_compare):
-    assert snap_compare(_app(), terminal_size=(170, 40), run_before=_fill)
+async def _select_jupyter(pilot):
+    await _fill(pilot, select="c1" * 32)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_main_screen_with_a_ready_jupyter(snap_compare, size):
+    """The selected Jupyter's URL, token and all, on screen at every size; l, u and ? in the footer."""
+    assert snap_compare(_app(), terminal_size=size, run_before=_select_jupyter)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_first_run(snap_compare, size):
+    """No containers yet: the containers pane says how to launch one."""
+    async def before(pilot):
+        await _connect(pilot, [], IMAGES[:1])
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_launch_form(snap_compare, size):
+    """The Launch button and the status line without scrolling, the form's keys in its footer."""
+    async def before(pilot):
+        await _connect(pilot, CONTAINERS, IMAGES)
+        request = LaunchRequest(image="quay.io/jupyter/scipy-notebook:2025-10-20", name="scipy-notebook-2",
+                                host_port=8889, mounts=[("/tmp", WORK_DIR)], uid=1001,
+                                gid=1001, run_as_user=True)
+        # The engine is only used once Launch is pressed: a picture needs none.
+        pilot.app.push_screen(LaunchForm(request, None, existing_names={"scipy-notebook-1"},  # type: ignore[arg-type]
+                                         ports_in_use={8888}, local_engine=True))
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=size, run_before=before)
 
 
 def test_main_screen_running_only_with_filter(snap_compare):

@@ -15,6 +15,12 @@ def test_connect_reports_endpoint_and_versions(engine):
     assert engine.info.api_version.count(".") == 1
     assert engine.info.endpoint.startswith(("unix://", "tcp://", "ssh://", "http"))
     assert engine.ping()
+    # Which engine it is, read at connect: the rig runs Debian's rootful dockerd (as root).
+    raw = engine.api.info()
+    assert engine.info.product == "Docker"
+    assert engine.info.rootless == any("rootless" in o for o in raw.get("SecurityOptions") or [])
+    assert engine.info.gpu_runtime == ("nvidia" in (raw.get("Runtimes") or {}))
+    assert engine.info.kind.startswith(f"Docker {engine.info.version}")
 
 
 def test_missing_socket_is_no_socket(tmp_path):

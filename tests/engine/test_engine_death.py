@@ -242,10 +242,15 @@ class _Recorder:
     def connected(self, engine): self._add("connected", engine)
     def unreachable(self, error, retry_in, attempt): self._add("unreachable", error)
     def lost(self, error): self._add("lost", error)
-    def snapshot(self, containers, images): self._add("snapshot", len(containers))
-    def container_changed(self, container, event): self._add("changed", container.id)
-    def container_removed(self, container_id, event): self._add("removed", container_id)
-    def images_changed(self, images): self._add("images", len(images))
+    def changes(self, changes):
+        if changes.snapshot:
+            self._add("snapshot", len(changes.containers))
+        for cid in changes.containers if not changes.snapshot else ():
+            self._add("changed", cid)
+        for cid in changes.removed:
+            self._add("removed", cid)
+    def stalled(self, since): self._add("stalled", since)
+    def answering(self): self._add("answering", None)
 
 
 def test_watcher_reports_the_loss_and_reconnects(proxy):

@@ -30,6 +30,9 @@ have curl || need_pkgs+=(curl)
 have debootstrap || need_pkgs+=(debootstrap)
 have docker-registry || need_pkgs+=(docker-registry)
 have chromium || need_pkgs+=(chromium)
+# sshd for the "remote" engine over SSH (tests/remote.py): a second dockerd in its own network
+# namespace. Installing it starts no host sshd here (no init system runs it).
+[ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     if is_root_debian; then
         log "installing ${need_pkgs[*]}"

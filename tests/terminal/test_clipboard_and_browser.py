@@ -24,8 +24,9 @@ def outside_jupyter(engine, spec_factory):
 def test_url_of_outside_container_copied_via_osc52_and_x_clipboard(terminal, xdisplay, outside_jupyter):
     details, port = outside_jupyter
     terminal.wait_for("connected")
-    terminal.wait_for(details.name)
+    # Filtered to it, as a person would among many containers (earlier tests leave some).
     terminal.select_by_filter(details.name)
+    terminal.wait_for(f"{details.name} ")
     # The URL is read from the server inside the container and mapped to the published port.
     terminal.wait_for(f"http://127.0.0.1:{port}/lab?token=", timeout=40)
     terminal.keys("u")

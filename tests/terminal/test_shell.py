@@ -6,8 +6,8 @@ import time
 
 def test_shell_inside_a_container_and_back(terminal, engine, busybox, spec_factory):
     terminal.wait_for("connected")
-    terminal.wait_for(busybox.name)
     terminal.select_by_filter(busybox.name)
+    terminal.wait_for(f"{busybox.name} ")
     terminal.keys("e")
     terminal.wait_for(f"jtui: shell in {busybox.name}", timeout=20)
     time.sleep(0.5)
@@ -19,7 +19,7 @@ def test_shell_inside_a_container_and_back(terminal, engine, busybox, spec_facto
     terminal.wait_for("Back from the shell", timeout=10)
     # Still live: a container created now shows up.
     terminal.keys("Escape")  # clear the filter
-    newcomer = engine.create_and_start(spec_factory())
-    terminal.wait_for(newcomer.name, timeout=10)
+    newcomer = engine.create_and_start(spec_factory(name="aaaa-" + spec_factory().name))
+    terminal.wait_for(newcomer.name, timeout=10)  # sorted first among the running: on screen
     assert terminal.alive()
     terminal.keys("q")

@@ -88,6 +88,12 @@ class FakeApp:
     def run(self):
         self.behaviour(self)
 
+    def thread_failed(self, error):
+        pass
+
+    def expected_thread_error(self, error, thread):
+        return None
+
 
 @pytest.fixture
 def fake_app(monkeypatch, tmp_path):
@@ -122,7 +128,7 @@ def test_ctrl_c_exits_130_without_a_traceback(fake_app):
 def test_ctrl_c_in_a_real_process(tmp_path):
     code = ("import sys, types\n"
             "module = types.ModuleType('tui.app')\n"
-            "class App:\n    return_code = None\n"
+            "class App:\n    return_code = None\n    thread_failed = expected_thread_error = print\n"
             "    def run(self):\n        raise KeyboardInterrupt\n"
             "module.create_app = lambda config: App()\n"
             "sys.modules['tui.app'] = module\n"
@@ -159,3 +165,13 @@ def test_flags_beat_the_settings_file(fake_app, tmp_path):
     assert cli.main(["--config", str(settings)]) == 0
     assert made[-1].config.host == "tcp://box:2375" and not made[-1].config.debug
 
+
+
+def test_ssh_engines_need_nothing_beyond_pip_install():
+    # Seen (issue 10): from `pip install .`, ssh:// said "Install paramiko package to enable ssh://
+    # support": docker-py's ssh transport imports it even for the system ssh client jtui uses.
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]
+    assert any(dep.split(">")[0].split("=")[0].strip() == "paramiko" for dep in project["dependencies"])

@@ -25,6 +25,7 @@ from tui.jupyter.launch import (
     LOCAL_ADDRESS,
     RESERVED_ENV,
     RESTART_POLICIES,
+    STACK_UID,
     WORK_DIR,
     LaunchRequest,
     container_spec,
@@ -41,7 +42,11 @@ from tui.jupyter.launch import (
     parse_extra_ports,
     parse_mounts,
     parse_port,
+    parse_read_only,
     port_is_free,
+    run_as_label,
+    server_ids,
+    unwritable_folder,
     validate,
 )
 
@@ -156,9 +161,54 @@ def test_parse_mounts(monkeypatch):
     assert parse_mounts("", "C:/win:/mnt") == [("C:/win", "/mnt")]  # the last ':' separates
 
 
+def test_named_volumes_and_read_only_mounts():
+    # Seen (issue 10): `condaenv:/opt/conda` was refused as "must be an absolute path".
+    more = "condaenv:/opt/envs; /data:/home/jovyan/data:ro; ~/x:/y:rw"
+    mounts = parse_mounts("/a", more)
+    assert mounts[1] == ("condaenv", "/opt/envs") and mounts[2] == ("/data", "/home/jovyan/data")
+    assert parse_read_only(more) == ["/home/jovyan/data"]
+    request = LaunchRequest("img", "jl", mounts=mounts, read_only=parse_read_only(more),
+                            memory="8g", cpus="1.5", shm_size="1g", keep_home=True)
+    assert ok(request) == {}
+    assert format_more_mounts(mounts, request.read_only).startswith(
+        "condaenv:/opt/envs; /data:/home/jovyan/data:ro; ")
+    spec = container_spec(request, "t")
+    assert ("jtui-home-jl", "/home/jovyan") in spec.binds and spec.read_only == ["/home/jovyan/data"]
+    assert (spec.memory, spec.cpus, spec.shm_size) == ("8g", "1.5", "1g")
+    command = docker_run_command(request)
+    for part in ("type=volume,source=condaenv,target=/opt/envs",
+                 "type=bind,source=/data,target=/home/jovyan/data,readonly",
+                 "type=volume,source=jtui-home-jl,target=/home/jovyan",
+                 "--memory 8g", "--cpus 1.5", "--shm-size 1g"):
+        assert part in command, part
+    # The main folder is always a host folder, never taken for a volume name.
+    assert "folder" in ok(LaunchRequest("img", "jl", mounts=[("proj", WORK_DIR)]))
+    # Recent launches keep them.
+    assert LaunchRequest.from_json(request.to_json()) == request
+
+
+@pytest.mark.parametrize("field_name, value, words", [
+    ("memory", "lots", "a size such as 512m"), ("memory", "1m", "at least 6m"),
+    ("memory", "0", "a size such as"), ("cpus", "two", "a number such as 2"),
+    ("cpus", "0", "a number such as 2"), ("cpus", "nan", "a number such as 2"),
+    ("shm_size", "-1g", "a size such as"),
+])
+def test_limits_are_checked_in_words(field_name, value, words):
+    request = LaunchRequest("img", "jl", **{field_name: value})
+    assert words in ok(request)[field_name]
+
+
+def test_shared_memory_defaults_to_1g_for_the_deep_learning_stacks():
+    for image, shm in (("quay.io/jupyter/pytorch-notebook:cuda12-latest", "1g"),
+                       ("quay.io/jupyter/tensorflow-notebook", "1g"), ("quay.io/jupyter/scipy-notebook", "")):
+        request = launch_defaults(image, "b", existing_names=set(), ports_in_use=set(), local=False,
+                                  cwd="/x", ids=(1000, 100))
+        assert request.shm_size == shm, image
+
+
 @pytest.mark.parametrize("more", ["/data", ":/x", "/data:relative", "/data:"])
 def test_parse_mounts_refuses(more):
-    with pytest.raises(ValueError, match="is not HOSTFOLDER:/container/folder"):
+    with pytest.raises(ValueError, match="is not FOLDER:/container/folder"):
         parse_mounts("/a", more)
 
 
@@ -179,7 +229,7 @@ def test_parse_mounts_any_text(main, more):
     try:
         mounts = parse_mounts(main, more)
     except ValueError as exc:
-        assert "HOSTFOLDER" in str(exc)
+        assert "is not FOLDER:/container/folder" in str(exc)
     else:
         assert all(target.startswith("/") and host for host, target in mounts)
 
@@ -327,7 +377,7 @@ def test_launch_defaults_local():
     assert ok(request, existing_names={"scipy-notebook-1"}) == {}
 
 
-@pytest.mark.parametrize("uid, local, run_as_user", [(0, True, False), (1000, True, False),
+@pytest.mark.parametrize("uid, local, run_as_user", [(0, True, True), (1000, True, False),
                                                      (501, True, True), (501, False, False)])
 def test_launch_defaults_run_as_user(uid, local, run_as_user):
     request = launch_defaults("i", "b", existing_names=set(), ports_in_use=set(), local=local,
@@ -377,6 +427,60 @@ def test_launch_warnings():
 @given(requests)
 def test_launch_warnings_never_raise(request):
     assert all(isinstance(w, str) and w for w in launch_warnings(request))
+
+
+def test_a_folder_the_server_cannot_write_is_told_before_launch(tmp_path):
+    # Seen (issue 10): as root, Jupyter ran as uid 1000 and the first save into the root-owned
+    # folder failed with 403. The stacks' uid 1000 cannot write a 755 folder owned by someone else.
+    folder = tmp_path / "proj"
+    folder.mkdir(mode=0o755)
+    owner = folder.stat().st_uid
+    not_owner = 4321 if owner != 4321 else 4322
+    request = LaunchRequest("quay.io/jupyter/scipy-notebook", "jl", mounts=[(str(folder), WORK_DIR)],
+                            uid=not_owner, gid=not_owner)
+    if owner != STACK_UID:
+        (warning,) = launch_warnings(request)
+        assert f"uid {STACK_UID}" in warning and "tick 'run as my user'" in warning.lower(), warning
+    # Running as the folder's owner: nothing to say.
+    request.run_as_user, request.uid, request.gid = True, owner, folder.stat().st_gid
+    assert launch_warnings(request) == []
+    # Someone else, and not allowed by the mode: said, with the other fix.
+    request.uid = request.gid = not_owner
+    (warning,) = launch_warnings(request)
+    assert f"uid {not_owner}" in warning and "untick" in warning
+    # World-writable: anyone can; root can always; a remote folder is not looked at here.
+    folder.chmod(0o777)
+    assert launch_warnings(request) == []
+    folder.chmod(0o755)
+    request.uid = request.gid = 0
+    assert launch_warnings(request) == []
+    request.uid = request.gid = not_owner
+    assert launch_warnings(request, local_engine=False) == []
+    assert unwritable_folder(str(tmp_path / "missing"), not_owner, not_owner) == ""
+    assert unwritable_folder("/x\0y", not_owner, not_owner) == ""
+
+
+def test_the_root_recipe_for_a_root_user():
+    # The stacks' documented recipe: NB_USER=root NB_UID=0 NB_GID=0 as root, and --allow-root,
+    # without which Jupyter refuses to start as root.
+    request = LaunchRequest("img", "jl", mounts=[("/root/proj", WORK_DIR)], run_as_user=True, uid=0, gid=0)
+    spec = container_spec(request, "tok")
+    assert spec.user == "root"
+    env = spec.environment
+    assert (env["NB_USER"], env["NB_UID"], env["NB_GID"]) == ("root", "0", "0")
+    assert env["NOTEBOOK_ARGS"].endswith(" --allow-root") and "CHOWN_HOME" not in env
+    assert server_ids(request) == (0, 0)
+    command = docker_run_command(request)
+    assert "--user root" in command and "NB_USER=root" in command and "--allow-root" in command
+    assert run_as_label(0).startswith("Run as root") and run_as_label(501).startswith("Run as my user")
+    # Another user: dropped to their uid by the start script.
+    request.uid = request.gid = 4321
+    env = container_spec(request, "tok").environment
+    assert (env["NB_UID"], env["NB_GID"]) == ("4321", "4321") and "NB_USER" not in env
+    assert "--allow-root" not in env["NOTEBOOK_ARGS"]
+    assert server_ids(request) == (4321, 4321)
+    request.run_as_user = False
+    assert server_ids(request) == (STACK_UID, 100)
 
 
 # --- the container spec ------------------------------------------------------------------------
@@ -456,7 +560,8 @@ def test_run_command_options():
     assert argv[:3] == ["docker", "run", "-d"] and argv[-1] == "img:1"
     assert _options(argv, "--name") == ["jl"] and _options(argv, "--user") == ["root"]
     assert _options(argv, "--restart") == ["on-failure"] and _options(argv, "--gpus") == ["all"]
-    assert _options(argv, "--label") == [f"{JTUI_LABEL}=notebook"]
+    # jtui knows its containers (and their mode) and the user commands run as by these labels.
+    assert _options(argv, "--label") == [f"{JTUI_LABEL}=notebook", "org.jtui.user=1:2"]
     assert "--rm" not in argv
     removed = _argv(docker_run_command(LaunchRequest("i", "jl", auto_remove=True)))
     assert "--rm" in removed and "--restart" not in removed
@@ -545,3 +650,30 @@ def test_from_json_either_refuses_or_gives_a_well_typed_request(data):
     assert all(type(h) is int and type(c) is int for h, c in request.extra_ports)
     ok(request)  # and the form can validate it
 
+
+
+def test_on_a_rootless_engine_the_root_recipe_writes_as_the_user():
+    # Rootless Docker: NB_UID=<host uid> maps to a subuid; the container's root is the host user
+    # (remote-rig.md, table C: only the root recipe wrote as the rootless user).
+    request = launch_defaults("i", "b", existing_names=set(), ports_in_use=set(), local=True,
+                              cwd="/x", ids=(501, 501), rootless=True)
+    assert (request.run_as_user, request.uid, request.gid) == (True, 0, 0)
+    assert container_spec(request, "t").environment["NB_USER"] == "root"
+    assert "rootless engine" in run_as_label(0, rootless=True)
+
+
+@pytest.mark.parametrize("typed, argv", [
+    ("pip install tensorflow", ["pip", "install", "tensorflow"]),
+    ("pip install 'dask[complete]'", ["pip", "install", "dask[complete]"]),
+    ('python -c "print(1)"', ["python", "-c", "print(1)"]),
+    ("echo 'a | b'", ["echo", "a | b"]),
+    ("pip list | head", ["sh", "-c", "pip list | head"]),
+    ("ls > out.txt", ["sh", "-c", "ls > out.txt"]),
+    ("cd work && ls", ["sh", "-c", "cd work && ls"]),
+    ("echo $(id -u)", ["sh", "-c", "echo $(id -u)"]),
+])
+def test_x_runs_shell_syntax_through_sh(typed, argv):
+    # Seen (issue 13 tryout): `pip list | head` ran pip with the arguments '|' and 'head'.
+    from tui.ui.containers import command_argv
+
+    assert command_argv(typed) == argv

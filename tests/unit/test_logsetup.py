@@ -257,3 +257,26 @@ def test_records_from_any_thread_land_in_order(log_dir):
     lines = [line for line in read_logs(log_dir).splitlines() if "jtui.worker" in line]
     assert len(lines) == 800
     assert os.path.getsize(log_dir / LOG_FILE) < MAX_BYTES
+
+
+def test_an_expected_thread_failure_is_one_line_not_a_crash(log_dir, capfd):
+    setup_logging()
+    seen: list[BaseException] = []
+
+    def expected(exc: BaseException, thread: str) -> str | None:
+        return "the terminal is gone" if isinstance(exc, OSError) and thread == "output" else None
+
+    install_excepthook(on_thread_error=seen.append, expected=expected)
+    for name, error in (("output", OSError(5, "Input/output error")), ("other", ValueError("a bug"))):
+        def fail(error: Exception = error) -> None:
+            raise error
+
+        thread = threading.Thread(target=fail, name=name)
+        thread.start()
+        thread.join()
+    text = read_logs(log_dir)
+    assert "Thread output ended: the terminal is gone (OSError: [Errno 5] Input/output error)" in text
+    assert "Uncaught exception in thread output" not in text
+    assert "Uncaught exception in thread other" in text and "ValueError: a bug" in text
+    assert [type(e) for e in seen] == [ValueError]  # only the bug goes on to the screen
+    assert capfd.readouterr().err == ""

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tui.engine import (
     ContainerDetails,
     ContainerSummary,
     EngineEvent,
+    EngineInfo,
     ImageSummary,
     PortBinding,
     PullProgress,
@@ -284,6 +285,9 @@ KNOWN_FIELDS = st.sampled_from(["Id", "Names", "Image", "ImageID", "State", "Sta
 
 
 @given(st.dictionaries(KNOWN_FIELDS | st.text(), json_values))
+# Found by CI: "²".isdigit() is true but int("²") raises.
+@example({"Ports": {"²": None}})
+@example({"Ports": [{"PrivatePort": "²", "PublicPort": "٣"}]})
 def test_any_json_in_known_fields(raw):
     """Issue 9: a proxy's `"Ports":[{"PrivatePort":"abc"}]`, `"Labels":["a=b"]` or all-null entries
     hid every container. Any JSON in any field now gives a readable row."""
@@ -319,3 +323,34 @@ def test_one_bad_entry_costs_one_row():
                                       "(unreadable entry 3)", "(unreadable entry 4)"]
     assert len({r.id for r in rows}) == 5
     assert readable_containers({"message": "not a list"}) == []
+
+
+# --- which engine (issue 10): from the replies of version() and info() ----------------------------
+DOCKER_VERSION = {"Version": "27.3.1", "ApiVersion": "1.47", "Os": "linux", "Arch": "amd64",
+                  "Components": [{"Name": "Engine"}, {"Name": "containerd"}, {"Name": "runc"},
+                                 {"Name": "docker-init"}]}
+PODMAN_VERSION = {"Version": "4.3.1", "ApiVersion": "1.41", "Os": "linux", "Arch": "amd64",
+                  "Components": [{"Name": "Podman Engine"}, {"Name": "Conmon"},
+                                 {"Name": "OCI Runtime (runc)"}]}
+
+
+@pytest.mark.parametrize("version, info, kind, rootless, gpu", [
+    (DOCKER_VERSION, {"SecurityOptions": ["name=seccomp,profile=builtin"], "Runtimes": {"runc": {}}},
+     "Docker 27.3.1", False, False),
+    (DOCKER_VERSION, {"SecurityOptions": ["name=seccomp,profile=builtin", "name=rootless"]},
+     "Docker 27.3.1 (rootless)", True, False),
+    (DOCKER_VERSION, {"OperatingSystem": "Docker Desktop", "Runtimes": {"runc": {}, "nvidia": {}}},
+     "Docker Desktop 27.3.1", False, True),
+    (PODMAN_VERSION, {"BuildahVersion": "1.28.0", "Rootless": False}, "Podman 4.3.1", False, False),
+    (PODMAN_VERSION, {"BuildahVersion": "1.28.0", "Rootless": True}, "Podman 4.3.1 (rootless)", True, False),
+    (None, ["not", "a", "dict"], "Docker ?", False, False),
+])
+def test_which_engine_it_is(version, info, kind, rootless, gpu):
+    engine = EngineInfo.from_engine("unix:///x.sock", version, info)
+    assert (engine.kind, engine.rootless, engine.gpu_runtime) == (kind, rootless, gpu)
+
+
+@given(json_values, json_values)
+def test_which_engine_from_any_json(version, info):
+    engine = EngineInfo.from_engine("e", version, info)
+    assert engine.product in ("Docker", "Docker Desktop", "Podman") and isinstance(engine.kind, str)

@@ -45,7 +45,17 @@ from .models import (
     PullProgress,
 )
 from .refs import parse_reference
-from .streams import LineSplitter, Stream, exec_frames, hang_up, http_frames, open_logs
+from .streams import (
+    LineSplitter,
+    Stream,
+    exec_frames,
+    guard_ssh_transport,
+    hang_up,
+    http_frames,
+    open_logs,
+    ssh_said,
+)
+from .tunnels import Tunnels
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +97,18 @@ class ContainerSpec:
     restart_policy: str = "no"  # no | on-failure | unless-stopped | always
     auto_remove: bool = False
     working_dir: str | None = None
+    read_only: list[str] = field(default_factory=list)  # targets of `binds` mounted read-only
+    memory: str = ""  # docker's sizes: "8g", "512m"
+    cpus: str = ""  # "2", "1.5"
+    shm_size: str = ""
+
+
+def _with_ssh_reason(error: EngineError, endpoint: Endpoint) -> EngineError:
+    """docker-py only says "Connection aborted" when ssh fails; ssh's own words say why."""
+    said = ssh_said() if endpoint.is_ssh else ""
+    if said and said not in error.message:
+        error.message = f"{error.message.rstrip('.')}. ssh said: {said}"
+    return error
 
 
 class Engine:
@@ -99,6 +121,9 @@ class Engine:
         self.api = client.api
         self.info = info
         self.timeout = timeout
+        # ssh:// engines: Jupyter stays on the remote's loopback; a browser here goes through
+        # an ssh forward jtui makes (None for every other kind of engine).
+        self.tunnels = Tunnels.for_endpoint(endpoint.url)
         self._extra_clients: set[docker.DockerClient] = set()
         self._lock = threading.Lock()
 
@@ -110,15 +135,23 @@ class Engine:
             endpoint = resolve_endpoint(host, context)
         except Exception as exc:  # unknown context, unreadable context store
             raise EngineUnreachable(str(exc), endpoint=context or host or "", reason="other") from exc
+        if endpoint.is_ssh:
+            guard_ssh_transport()
         client = cls._make_client(endpoint, timeout)
         try:
             version = client.version()
+            # Which engine this is decides how a launch makes the folder writable (rootless,
+            # Podman) and whether GPUs can be asked for. An engine (or proxy) that refuses
+            # /info is still an engine: plain rootful Docker is assumed.
+            try:
+                details = client.info()
+            except docker.errors.APIError:
+                log.info("the engine at %s refused /info", endpoint.display, exc_info=True)
+                details = {}
         except Exception as exc:
             client.close()
-            raise translate(exc, endpoint=endpoint.display) from exc
-        info = EngineInfo(endpoint=endpoint.display, version=str(version.get("Version", "?")),
-                          api_version=str(version.get("ApiVersion", "?")),
-                          os=str(version.get("Os", "")), arch=str(version.get("Arch", "")))
+            raise _with_ssh_reason(translate(exc, endpoint=endpoint.display), endpoint) from exc
+        info = EngineInfo.from_engine(endpoint.display, version, details)
         return cls(endpoint, client, info, timeout)
 
     @staticmethod
@@ -130,7 +163,7 @@ class Engine:
                                        timeout=timeout, version=version,
                                        use_ssh_client=endpoint.is_ssh)
         except Exception as exc:
-            raise translate(exc, endpoint=endpoint.display) from exc
+            raise _with_ssh_reason(translate(exc, endpoint=endpoint.display), endpoint) from exc
 
     def _stream_client(self) -> docker.DockerClient:
         """A client of its own for a long-lived stream: one requests Session is not thread-safe,
@@ -151,6 +184,8 @@ class Engine:
     def close(self) -> None:
         """Close this connection and every stream still open on it. Never raises: there is
         nothing left to tell the engine."""
+        if self.tunnels is not None:
+            self.tunnels.close_all()
         with self._lock:
             clients = list(self._extra_clients)
             self._extra_clients.clear()
@@ -161,8 +196,14 @@ class Engine:
                 log.debug("closing a client", exc_info=True)
 
     @_engine_call
-    def ping(self) -> bool:
-        return bool(self.api.ping())
+    def ping(self, timeout: float | None = None) -> bool:
+        """True when the engine answers /_ping; `timeout` (seconds) bounds the wait, for health
+        checks that must tell a frozen engine within seconds (the default is the facade's)."""
+        if timeout is None:
+            return bool(self.api.ping())
+        # APIClient is a requests Session: a per-call timeout without touching the shared one.
+        response = self.api.get(f"{self.api.base_url}/_ping", timeout=timeout)
+        return response.status_code == 200 and response.text.strip() == "OK"
 
     # --- listing -----------------------------------------------------------------------------
     @_engine_call
@@ -243,22 +284,32 @@ class Engine:
             self._release(client)
             raise
 
+        splitter = LineSplitter()
+
         def iterate() -> Iterator[LogLine]:
-            splitter = LineSplitter()
             try:
                 for stream_name, data in http_frames(api, response, bool(tty)):
                     if timestamps and splitter.pending(stream_name):
                         # The engine splits long lines into 16 KB messages, each with its own
                         # timestamp: keep only the first one of a line.
                         data = _STAMP.sub(b"", data, count=1)
+                    whole = False
                     for name, line in splitter.feed(stream_name, data):
+                        whole = True
                         yield _log_line(name, line, timestamps)
+                    if not whole and (told := stream.on_unfinished) is not None:
+                        told()
                 for name, line in splitter.flush():
                     yield _log_line(name, line, timestamps)
             finally:
                 self._release(client)
 
-        return Stream(iterate(), lambda: hang_up(response, client), self.endpoint.display)
+        def unfinished(after: float) -> list[LogLine]:
+            return [_log_line(name, data, timestamps) for name, data in splitter.unfinished(after)]
+
+        stream = Stream(iterate(), lambda: hang_up(response, client), self.endpoint.display,
+                        unfinished=unfinished)
+        return stream
 
     # --- pull --------------------------------------------------------------------------------
     def pull(self, reference: str, cancel: threading.Event | None = None) -> Iterator[PullProgress]:
@@ -328,7 +379,10 @@ class Engine:
             "labels": dict(spec.labels),
             "environment": dict(spec.environment),
             "ports": {k: v for k, v in spec.ports.items()},
-            "mounts": [Mount(target=target, source=source, type="bind")
+            # A source without a slash is a named volume (created by the engine if missing).
+            "mounts": [Mount(target=target, source=source,
+                             type="bind" if source.startswith("/") else "volume",
+                             read_only=target in spec.read_only)
                        for source, target in spec.binds],
             "auto_remove": spec.auto_remove,
         }
@@ -342,6 +396,12 @@ class Engine:
             kwargs["group_add"] = list(spec.group_add)
         if spec.working_dir:
             kwargs["working_dir"] = spec.working_dir
+        if spec.memory:
+            kwargs["mem_limit"] = spec.memory
+        if spec.cpus:
+            kwargs["nano_cpus"] = int(float(spec.cpus) * 1e9)
+        if spec.shm_size:
+            kwargs["shm_size"] = spec.shm_size
         if spec.gpu:
             kwargs["device_requests"] = [DeviceRequest(count=-1, capabilities=[["gpu"]])]
         if spec.restart_policy and spec.restart_policy != "no" and not spec.auto_remove:

@@ -13,10 +13,15 @@ import requests.exceptions
 import urllib3.exceptions
 from docker.utils.socket import SocketError
 
+from ..lazy_import import is_deferred
+
 
 def _ssh_failures() -> tuple[type[Exception], ...]:
     """paramiko is optional (docker-py needs it only for ssh:// without the `ssh` client), so its
-    errors count only when it is installed."""
+    errors count only when it is installed, and not while the `jtui` command defers it (it never
+    uses it: see tui/lazy_import.py), when nothing of it can raise."""
+    if is_deferred("paramiko"):
+        return ()
     try:
         import paramiko
     except ImportError:

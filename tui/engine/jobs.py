@@ -79,11 +79,12 @@ def pull_job(engine: Engine, reference: str) -> Job:
     return run
 
 
-def exec_job(engine: Engine, container_id: str, argv: list[str]) -> Job:
-    """Run argv in the container (no shell); every line is yielded as it arrives."""
+def exec_job(engine: Engine, container_id: str, argv: list[str], user: str | None = None) -> Job:
+    """Run argv in the container (no shell), as `user` if given; every line is yielded as it
+    arrives."""
 
     def run(cancel: threading.Event) -> Iterator[JobEvent]:
-        for out in engine.exec_stream(container_id, argv, cancel=cancel):
+        for out in engine.exec_stream(container_id, argv, user=user, cancel=cancel):
             if out.stream == "exit":
                 code = int(out.text)
                 yield Done(f"exit code {code}" + ("" if code == 0 else " (failed)"), code,

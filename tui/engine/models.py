@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 _FRACTION = re.compile(r"^(\d+)(.*)$")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def _str(value: Any) -> str:
@@ -27,7 +28,8 @@ def _int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    # ASCII digits only: str.isdigit() accepts "²", which int() refuses.
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         return int(value.strip())
     return None
 
@@ -81,6 +83,38 @@ class EngineInfo:
     api_version: str
     os: str = ""
     arch: str = ""
+    product: str = "Docker"  # Docker, Docker Desktop or Podman
+    rootless: bool = False  # the engine runs as an ordinary user: its root is that user
+    gpu_runtime: bool = False  # the NVIDIA runtime is installed
+
+    @classmethod
+    def from_engine(cls, endpoint: str, version: Any, info: Any) -> EngineInfo:
+        """From the engine's `version()` and `info()` replies (any JSON: what cannot be read is
+        taken as plain rootful Docker). Podman names its components "Podman Engine", Conmon...;
+        rootless Docker lists the `name=rootless` security option, Podman says `Rootless`;
+        Docker Desktop says so in OperatingSystem."""
+        version, info = _dict(version), _dict(info)
+        components = {_str(_dict(c).get("Name")) for c in _list(version.get("Components"))}
+        security = " ".join(_str(o) for o in _list(info.get("SecurityOptions")))
+        host = _dict(info.get("host"))  # Podman's own info shape, in case a proxy passes it on
+        podman = "Podman Engine" in components or "BuildahVersion" in info or "buildahVersion" in host
+        if podman:
+            product = "Podman"
+        elif "Docker Desktop" in _str(info.get("OperatingSystem")):
+            product = "Docker Desktop"
+        else:
+            product = "Docker"
+        rootless = "name=rootless" in security or info.get("Rootless") is True \
+            or _dict(host.get("security")).get("rootless") is True
+        return cls(endpoint=endpoint, version=_str(version.get("Version")) or "?",
+                   api_version=_str(version.get("ApiVersion")) or "?",
+                   os=_str(version.get("Os")), arch=_str(version.get("Arch")), product=product,
+                   rootless=bool(rootless), gpu_runtime="nvidia" in _dict(info.get("Runtimes")))
+
+    @property
+    def kind(self) -> str:
+        """In a few words, for the header: "Docker 27.3.1 (rootless)"."""
+        return f"{self.product} {self.version}" + (" (rootless)" if self.rootless else "")
 
 
 @dataclass(frozen=True)
@@ -118,17 +152,18 @@ def _ports_from_inspect(raw: Any) -> tuple[PortBinding, ...]:
     """Inspect's `NetworkSettings.Ports`: {"8888/tcp": [{HostIp, HostPort}] | null}."""
     out: list[PortBinding] = []
     for key, value in _dict(raw).items():
-        port, _, proto = str(key).partition("/")
-        if not port.isdigit():
+        number, _, proto = str(key).partition("/")
+        port = _int(number)
+        if port is None:
             continue
         bindings = [b for b in _list(value) if isinstance(b, dict)]
         if not bindings:
-            out.append(PortBinding(int(port), proto or "tcp"))
+            out.append(PortBinding(port, proto or "tcp"))
             continue
         for b in bindings:
             if ":" in _str(b.get("HostIp")) and len(bindings) > 1:
                 continue  # IPv6 twin of an IPv4 binding
-            out.append(PortBinding(int(port), proto or "tcp", _str(b.get("HostIp")),
+            out.append(PortBinding(port, proto or "tcp", _str(b.get("HostIp")),
                                    _int(b.get("HostPort"))))
     return tuple(sorted(out, key=lambda b: (b.container_port, b.host_port or 0)))
 

@@ -8,10 +8,15 @@ private docker-py name is used anywhere else in `tui/`.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import struct
+import subprocess
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 from docker.types import CancellableStream
@@ -22,6 +27,7 @@ log = logging.getLogger(__name__)
 
 MAX_LINE = 1_000_000  # a "line" longer than this is cut into pieces: memory stays bounded
 STREAM_NAMES = {0: "stdout", 1: "stdout", 2: "stderr"}
+_FRAME_HEADER = struct.Struct(">BxxxL")  # stream id, 3 bytes of padding, payload length
 
 
 # --- docker-py private API: only here ------------------------------------------------------------
@@ -50,11 +56,101 @@ def _disable_read_timeout(api: Any, response: Any) -> None:
     api._disable_socket_timeout(api._get_raw_response_socket(response))
 
 
+def _ssh_channel(stream: Any) -> Any:
+    """The ssh transport under a streamed response of an ssh:// engine, or None: docker-py's
+    SSHSocket (the system ssh client; closing it ends the ssh process) or a paramiko Channel.
+    docker-py hangs it on the response's file object as `channel` (transport/sshconn.py)."""
+    response = getattr(stream, "_response", stream)
+    fp = getattr(getattr(getattr(response, "raw", None), "_fp", None), "fp", None)
+    return getattr(fp, "channel", None)
+
+
+_ssh_errors: Any = None  # a temporary file: what the ssh processes of docker-py wrote to stderr
+
+
+def _ssh_popen(args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+    """docker-py's `ssh ... docker system dial-stdio`, as a full-screen app needs it: never
+    prompting (BatchMode; its own session, so no terminal to prompt on) and never writing over
+    the screen (its stderr, e.g. "Permanently added ... to known hosts" or "Host key
+    verification failed.", goes to a file jtui reads when the connection fails)."""
+    global _ssh_errors
+    if isinstance(args, list) and args and args[0] == "ssh":
+        args = ["ssh", "-o", "BatchMode=yes", *args[1:]]
+    if _ssh_errors is None:
+        _ssh_errors = tempfile.TemporaryFile()
+        atexit.register(_ssh_errors.close)
+    kwargs["stderr"] = _ssh_errors
+    kwargs["start_new_session"] = True
+    return subprocess.Popen(args, **kwargs)
+
+
+def guard_ssh_transport() -> None:
+    """Make docker-py's ssh client transport run through `_ssh_popen`, and its close tolerate
+    an ssh that ended first (idempotent). Private: docker-py offers no way to pass options or
+    stderr to the ssh it starts.
+
+    The close: after an exec, `docker system dial-stdio` ends with the hijacked connection, and
+    SSHSocket.close() writing to the dead ssh's stdin raised BrokenPipeError after the output
+    was read (about one exec in three over ssh:// failed so), and again from a finaliser at exit."""
+    from docker.transport import sshconn
+
+    sshconn.subprocess = SimpleNamespace(Popen=_ssh_popen, PIPE=subprocess.PIPE)
+    socket_class: Any = sshconn.SSHSocket
+    if getattr(socket_class.close, "_jtui_guard", False):
+        return
+    original = socket_class.close
+
+    def close(self: Any) -> None:
+        try:
+            original(self)
+        except (OSError, ValueError):  # the ssh process ended first: nothing left to close
+            proc = getattr(self, "proc", None)
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+
+    close._jtui_guard = True  # type: ignore[attr-defined]
+    socket_class.close = close
+
+
+def ssh_said() -> str:
+    """The last line an ssh transport wrote to stderr ("" when none), without the chatter."""
+    if _ssh_errors is None:
+        return ""
+    try:
+        size = _ssh_errors.seek(0, 2)
+        _ssh_errors.seek(max(0, size - 4096))
+        text = _ssh_errors.read().decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return ""
+    lines = [line.strip() for line in text.splitlines()
+             if line.strip() and not line.startswith("Warning: Permanently added")]
+    return lines[-1] if lines else ""
+
+
 # --- public API from here on ----------------------------------------------------------------------
 def hang_up(stream: Any, client: Any) -> None:
     """Unblock a thread reading `stream` (a requests Response or docker-py's CancellableStream):
     shut its socket down, then close the whole client (an ssh:// transport cannot be shut down
-    from another thread, so each stream owns its client). Never raises."""
+    from another thread, so each stream owns its client). Never raises.
+
+    Over ssh:// the transport goes first: closing the response there waits for the lock of the
+    pipe the reader is blocked on (seen: the logs pane's close hung jtui's UI for good); ending
+    the ssh process gives the reader its end of file."""
+    channel = _ssh_channel(stream)
+    if channel is not None:
+        try:
+            channel.close()
+        except Exception:  # already gone
+            log.debug("hang up: ssh transport", exc_info=True)
+        # docker-py's SSHSocket closes again when its pool is collected and writes to the dead
+        # ssh's stdin unless it is marked closed ("Exception ignored ... BrokenPipeError" on the
+        # terminal, over the UI).
+        stdin = getattr(getattr(channel, "proc", None), "stdin", None)
+        if stdin is not None:
+            try:
+                stdin.close()
+            except Exception:  # a pipe to a process that is gone
+                log.debug("hang up: ssh stdin", exc_info=True)
     try:
         if isinstance(stream, CancellableStream):
             stream.close()
@@ -79,17 +175,30 @@ class LineSplitter:
     def __init__(self, max_line: int = MAX_LINE) -> None:
         self.max_line = max_line
         self._buffers: dict[str, bytearray] = {}
+        self._started: dict[str, float] = {}  # time.monotonic() when a buffer's line began
 
     def feed(self, stream: str, data: bytes) -> Iterator[tuple[str, bytes]]:
-        buf = self._buffers.setdefault(stream, bytearray())
+        buf = self._buffers.get(stream)
+        if data and not buf and data.find(b"\n") == len(data) - 1:
+            # The common case, a frame that is exactly one line: no copying into the buffer.
+            yield stream, data[:-1].rstrip(b"\r")
+            return
+        if buf is None:
+            buf = self._buffers[stream] = bytearray()
+        if not buf:
+            self._started[stream] = time.monotonic()
         buf.extend(data)
+        ended = False
         while True:
             idx = buf.find(b"\n")
             if idx < 0:
                 break
             line = bytes(buf[:idx])
             del buf[: idx + 1]
+            ended = True
             yield stream, line.rstrip(b"\r")
+        if ended and buf:
+            self._started[stream] = time.monotonic()  # what is left began a new line
         while len(buf) > self.max_line:
             yield stream, bytes(buf[: self.max_line])
             del buf[: self.max_line]
@@ -97,6 +206,20 @@ class LineSplitter:
     def pending(self, stream: str) -> bool:
         """True while a line of `stream` has started but not ended."""
         return bool(self._buffers.get(stream))
+
+    def unfinished(self, after: float) -> list[tuple[str, bytes]]:
+        """The lines begun at least `after` seconds ago and not ended yet (a progress bar, a
+        prompt, a huge line on its way): for another thread to show them before their end.
+        Safe while the reading thread feeds: a buffer holding a newline is being split, and is
+        left out."""
+        now = time.monotonic()
+        out = []
+        for stream, buf in list(self._buffers.items()):
+            if buf and now - self._started.get(stream, now) >= after:
+                data = bytes(buf)
+                if data and b"\n" not in data:
+                    out.append((stream, data))
+        return out
 
     def flush(self) -> Iterator[tuple[str, bytes]]:
         for stream, buf in self._buffers.items():
@@ -125,6 +248,24 @@ def http_frames(api: Any, response: Any, tty: bool) -> Iterator[tuple[str, bytes
                 yield "stdout", chunk
         return
     raw = response.raw
+    if getattr(raw, "chunked", False):
+        # A followed log comes as one HTTP chunk per frame, many per network read: cut frames out
+        # of each chunk rather than two reads per frame (which cost half the CPU of a flood).
+        unpack = _FRAME_HEADER.unpack_from
+        buf = b""
+        for chunk in raw.read_chunked(decode_content=False):
+            buf = buf + chunk if buf else chunk
+            pos, size = 0, len(buf)
+            while size - pos >= 8:
+                stream_id, length = unpack(buf, pos)
+                end = pos + 8 + length
+                if end > size:
+                    break
+                if length:
+                    yield STREAM_NAMES.get(stream_id, "stdout"), buf[pos + 8:end]
+                pos = end
+            buf = buf[pos:]
+        return
     while True:
         header = raw.read(8)
         if len(header) < 8:
@@ -144,12 +285,23 @@ class Stream:
     Any other failure leaves `__next__` as a typed EngineError: a connection that breaks under
     it (the engine stopped, the network or ssh link dropped) as EngineUnreachable."""
 
-    def __init__(self, iterator: Iterator[Any], closer: Callable[[], None], endpoint: str = "") -> None:
+    def __init__(self, iterator: Iterator[Any], closer: Callable[[], None], endpoint: str = "",
+                 unfinished: Callable[[float], list[Any]] | None = None) -> None:
         self._iterator = iterator
         self._closer = closer
         self._lock = threading.Lock()
+        self._unfinished = unfinished
         self.endpoint = endpoint
         self.closed = False
+        # Called (on the reading thread) when data came that ends no item, only begins or
+        # continues one (a long line on its way): a reader asleep until items come can look at
+        # `unfinished` then. Set by the consumer; None: nobody asks.
+        self.on_unfinished: Callable[[], None] | None = None
+
+    def unfinished(self, after: float) -> list[Any]:
+        """Items begun at least `after` seconds ago and not complete yet (a log line still
+        without its newline); callable from any thread. Empty for streams without such."""
+        return self._unfinished(after) if self._unfinished is not None and not self.closed else []
 
     def __iter__(self) -> Stream:
         return self

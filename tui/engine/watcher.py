@@ -1,16 +1,24 @@
-"""Keeps a live view of one engine: connect with backoff, list once, then follow the event stream.
+"""Keeps a live view of one engine: connect with backoff, list once, then follow the event stream
+in batches, and notice an engine that stops answering.
 
 Plain Python with a listener interface, so the UI can turn each callback into a message and the
-logic can be tested without a terminal. An event re-inspects only the object it names; a lost
-stream (daemon restart, cut connection) leads to a reconnect and a full re-list, since the
-daemon's short event history cannot be trusted across a reconnect.
+logic can be tested without a terminal. Events that arrive close together travel as one batch of
+`Changes` (a burst of creates and removes costs the UI one update, and several events of one
+container cost one inspect). A lost stream (daemon restart, cut connection) leads to a reconnect
+and a full re-list, since the daemon's short event history cannot be trusted across a reconnect.
+A stream can also go silent without breaking (a frozen daemon, a stalled proxy or network): after
+`HEALTH_EVERY` seconds without news the engine is pinged with a short timeout, and a stall is
+reported until it answers again; then the stream is reopened and the view re-listed.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from .client import Engine
@@ -24,45 +32,149 @@ log = logging.getLogger(__name__)
 # attach, resize, top... change nothing visible and would cost an inspect each.
 ROW_ACTIONS = {"create", "start", "restart", "stop", "die", "kill", "pause", "unpause", "rename",
                "health_status", "update", "oom", "destroy", "remove"}
+REMOVAL_ACTIONS = {"destroy", "remove"}
 IMAGE_ACTIONS = {"pull", "push", "tag", "untag", "delete", "import", "load", "save", "build",
                  "create", "prune"}
 
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+# Events arriving within this long of the first one travel together: adds at most this much to
+# the event -> screen latency, and turns a flood of events into a few updates per second.
+BATCH_SECONDS = 0.05
+# No event for this long: ask the engine whether it still answers, with a short timeout. A silent
+# stream is normal (nothing happens), a silent engine is not.
+HEALTH_EVERY = 4.0
+PING_TIMEOUT = 2.0
+
+
+@dataclass
+class Changes:
+    """What changed on the engine, newest state per container, for the UI to apply in one go.
+
+    With `snapshot`, `containers` and `images` are the whole lists (anything else is gone);
+    otherwise `containers` holds the containers that changed, `removed` the ids that went, and
+    `images` the new image list if images changed. `actions` keeps, per container id, the event
+    actions seen, in order (the UI reacts to starts and stops)."""
+
+    containers: dict[str, ContainerSummary] = field(default_factory=dict)
+    removed: set[str] = field(default_factory=set)
+    actions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    images: list[ImageSummary] | None = None
+    snapshot: bool = False
+
+    @classmethod
+    def full(cls, containers: list[ContainerSummary], images: list[ImageSummary]) -> Changes:
+        return cls(containers={c.id: c for c in containers}, images=list(images), snapshot=True)
+
+    def __bool__(self) -> bool:
+        return bool(self.snapshot or self.containers or self.removed or self.images is not None)
+
+    def merge(self, later: Changes) -> None:
+        """Fold `later` into this (older) batch: the result is what applying both would do."""
+        if later.snapshot:
+            self.containers = dict(later.containers)
+            self.removed = set(later.removed)
+            self.actions = dict(later.actions)
+            self.images = later.images
+            self.snapshot = True
+            return
+        for cid, container in later.containers.items():
+            self.containers[cid] = container
+            self.removed.discard(cid)
+        for cid in later.removed:
+            self.containers.pop(cid, None)
+            self.removed.add(cid)
+        for cid, actions in later.actions.items():
+            self.actions[cid] = self.actions.get(cid, ()) + actions
+        if later.images is not None:
+            self.images = later.images
+
+
+class PendingChanges:
+    """Changes waiting for the UI, merged as they come: however far behind the UI falls, it
+    applies one batch, never a backlog. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: Changes | None = None
+
+    def put(self, changes: Changes) -> bool:
+        """Add a batch; True when nothing was waiting (the UI must be told to take)."""
+        with self._lock:
+            if self._pending is None:
+                self._pending = changes
+                return True
+            self._pending.merge(changes)
+            return False
+
+    def take(self) -> Changes | None:
+        with self._lock:
+            pending, self._pending = self._pending, None
+        return pending
 
 
 class WatchListener(Protocol):
     def connected(self, engine: Engine) -> None: ...
     def unreachable(self, error: EngineError, retry_in: float, attempt: int) -> None: ...
     def lost(self, error: EngineError) -> None: ...
-    def snapshot(self, containers: list[ContainerSummary], images: list[ImageSummary]) -> None: ...
-    def container_changed(self, container: ContainerSummary, event: EngineEvent) -> None: ...
-    def container_removed(self, container_id: str, event: EngineEvent) -> None: ...
-    def images_changed(self, images: list[ImageSummary]) -> None: ...
+    def changes(self, changes: Changes) -> None: ...
+    def stalled(self, since: float) -> None:
+        """The engine stopped answering; `since` (time.monotonic) is when it last did."""
+    def answering(self) -> None:
+        """The engine answers again after a stall; a full re-list follows."""
+
+
+@dataclass
+class _End:
+    """The reader's last item: the event stream ended (error None: closed by us)."""
+
+    error: EngineError | None
+
+
+_WAKE = object()  # an item that only wakes the batching loop (stop, re-list, restart)
 
 
 class EngineWatcher:
     def __init__(self, connect: Callable[[], Engine], listener: WatchListener,
-                 backoff: tuple[float, ...] = BACKOFF) -> None:
+                 backoff: tuple[float, ...] = BACKOFF, *, batch_seconds: float = BATCH_SECONDS,
+                 health_every: float = HEALTH_EVERY, ping_timeout: float = PING_TIMEOUT) -> None:
         self._connect = connect
         self._listener = listener
         self._backoff = backoff
+        self._batch_seconds = batch_seconds
+        self._health_every = health_every
+        self._ping_timeout = ping_timeout
         self._stop = threading.Event()
-        self._stream_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._stream: Stream | None = None
+        self._inbox: queue.Queue[object] | None = None
         self._wake = threading.Event()
+        self._relist = threading.Event()
+        self._restart = threading.Event()
+        self._last_heard = time.monotonic()
         self.engine: Engine | None = None
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        with self._stream_lock:
-            stream = self._stream
+        with self._lock:
+            stream, inbox = self._stream, self._inbox
+        if inbox is not None:
+            inbox.put(_WAKE)
         if stream is not None:
             stream.close()
 
     def retry_now(self) -> None:
         """Skip the rest of the current backoff wait."""
         self._wake.set()
+
+    def resync(self) -> None:
+        """Re-list everything soon, in order with the events (a re-list taken before an event is
+        never applied after it)."""
+        self._relist.set()
+        with self._lock:
+            inbox = self._inbox
+        if inbox is not None:
+            inbox.put(_WAKE)
 
     def run(self) -> None:
         """Blocking: call from a thread. Returns after stop()."""
@@ -80,8 +192,11 @@ class EngineWatcher:
             attempt = 0
             self.engine = engine
             self._listener.connected(engine)
-            error = self._follow(engine)
-            if self._stop.is_set():
+            error: EngineError | None = None
+            while error is None and not self._stop.is_set():
+                # None: the engine answered again after a stall; follow it on a fresh stream.
+                error = self._follow(engine)
+            if self._stop.is_set() or error is None:
                 break
             self._listener.lost(error)
             try:
@@ -92,47 +207,179 @@ class EngineWatcher:
             self._wake.wait(self._backoff[0])
             self._wake.clear()
 
-    def _follow(self, engine: Engine) -> EngineError:
+    # --- following one engine -------------------------------------------------------------------
+    def _follow(self, engine: Engine) -> EngineError | None:
+        """Follow `engine` until its stream breaks (the error) or it must be reopened (None)."""
+        inbox: queue.Queue[object] = queue.Queue()
+        done = threading.Event()
+        self._restart.clear()
+        self._heard()
+        with self._lock:
+            self._inbox = inbox
+        # Watching from the start: opening the stream itself waits for as long as the engine does.
+        health = threading.Thread(target=self._watch_health, args=(engine, inbox, done),
+                                  name="engine health", daemon=True)
+        health.start()
+        stream: Stream | None = None
         try:
             # Open the stream before listing: nothing that happens in between is missed.
             stream = engine.events()
-            with self._stream_lock:
+            with self._lock:
                 self._stream = stream
             if self._stop.is_set():
                 stream.close()
-            self._listener.snapshot(engine.list_containers(), engine.list_images())
-            for event in stream:
-                if self._stop.is_set():
-                    break
-                self._handle(engine, event)
+            threading.Thread(target=self._read, args=(stream, inbox), name="engine events",
+                             daemon=True).start()
+            self._relist.clear()
+            self._listener.changes(Changes.full(engine.list_containers(), engine.list_images()))
+            return self._pump(engine, inbox)
         except EngineError as exc:
             return exc
         except Exception as exc:
             # The engine layer raises only EngineError: this is a bug of ours. It must not kill
             # the watcher (the app would wait forever), so report the engine lost and reconnect.
+            log.exception("the engine watcher failed")
             return EngineUnreachable(f"Lost the Docker engine at {engine.endpoint.display}: {exc}",
                                      endpoint=engine.endpoint.display, reason="other")
         finally:
-            with self._stream_lock:
-                self._stream = None
+            done.set()
+            with self._lock:
+                self._stream, self._inbox = None, None
+            if stream is not None:
+                stream.close()
+            if not self._stop.is_set():
+                # Its last report must not land after what comes next (lost, a new stream).
+                health.join(self._ping_timeout + 1.0)
+
+    def _read(self, stream: Stream, inbox: queue.Queue[object]) -> None:
+        """The event stream, item by item, into the inbox (its own thread: reading blocks)."""
+        try:
+            for event in stream:
+                self._heard()
+                inbox.put(event)
+        except EngineError as exc:
+            inbox.put(_End(exc))
+            return
+        except Exception as exc:  # a bug of ours: end this stream, the watcher reconnects
+            log.exception("reading engine events failed")
+            inbox.put(_End(EngineUnreachable(f"Lost the Docker engine at {stream.endpoint}: {exc}",
+                                             endpoint=stream.endpoint, reason="other")))
+            return
+        inbox.put(_End(None))
+
+    def _pump(self, engine: Engine, inbox: queue.Queue[object]) -> EngineError | None:
+        """Take events in batches and apply each batch: returns how the stream ended."""
+        while True:
+            item = inbox.get()
+            if self._stop.is_set():
+                return None
+            if isinstance(item, _End):
+                return self._ended(engine, item)
+            batch: list[EngineEvent] = []
+            end: _End | None = None
+            if isinstance(item, EngineEvent):
+                batch.append(item)
+                deadline = time.monotonic() + self._batch_seconds
+                while (left := deadline - time.monotonic()) > 0:
+                    try:
+                        more = inbox.get(timeout=left)
+                    except queue.Empty:
+                        break
+                    if isinstance(more, _End):
+                        end = more
+                        break
+                    if isinstance(more, EngineEvent):
+                        batch.append(more)
+            if self._restart.is_set():
+                return None
+            if batch:
+                changes = self._changes(engine, batch)
+                if changes:
+                    self._listener.changes(changes)
+            if self._relist.is_set():
+                self._relist.clear()
+                self._listener.changes(Changes.full(engine.list_containers(), engine.list_images()))
+            if end is not None:
+                return self._ended(engine, end)
+
+    def _ended(self, engine: Engine, end: _End) -> EngineError | None:
+        if end.error is not None:
+            return end.error
+        if self._stop.is_set() or self._restart.is_set():
+            return None
         # The stream ended without an error: the daemon went away (or restarted).
         return EngineUnreachable(f"The Docker engine at {engine.endpoint.display} closed the "
                                  "connection", endpoint=engine.endpoint.display, reason="other")
 
-    def _handle(self, engine: Engine, event: EngineEvent) -> None:
-        if event.type == "container":
-            action = event.base_action
-            if action not in ROW_ACTIONS:
-                return
-            if action in ("destroy", "remove"):
-                self._listener.container_removed(event.actor_id, event)
-                return
+    def _changes(self, engine: Engine, events: list[EngineEvent]) -> Changes:
+        """One batch of events as Changes: one inspect per changed container, one image list."""
+        changes = Changes()
+        changed: dict[str, None] = {}  # ids to inspect, in order of their first event
+        images = False
+        for event in events:
+            if event.type == "container" and event.base_action in ROW_ACTIONS:
+                cid, action = event.actor_id, event.base_action
+                changes.actions[cid] = changes.actions.get(cid, ()) + (action,)
+                if action in REMOVAL_ACTIONS:
+                    changed.pop(cid, None)
+                    changes.removed.add(cid)
+                elif cid not in changes.removed:
+                    changed[cid] = None
+            elif event.type == "image" and event.base_action in IMAGE_ACTIONS:
+                images = True
+        for cid in changed:
             try:
-                details = engine.inspect_container(event.actor_id)
+                changes.containers[cid] = engine.inspect_container(cid).summary
             except NotFound:
-                self._listener.container_removed(event.actor_id, event)
-                return
-            self._listener.container_changed(details.summary, event)
-        elif event.type == "image" and event.base_action in IMAGE_ACTIONS:
-            self._listener.images_changed(engine.list_images())
+                changes.removed.add(cid)
+        if images:
+            changes.images = engine.list_images()
+        return changes
 
+    # --- is the engine still there? ---------------------------------------------------------------
+    def _heard(self) -> None:
+        self._last_heard = time.monotonic()
+
+    def _watch_health(self, engine: Engine, inbox: queue.Queue[object], done: threading.Event) -> None:
+        """Ping the engine whenever nothing was heard from it for `health_every` seconds. Runs
+        beside the batching loop, which may itself be stuck in a call to the frozen engine."""
+        stalled = False
+        pinger: threading.Thread | None = None
+        answered = threading.Event()
+        while not done.is_set():
+            quiet = time.monotonic() - self._last_heard
+            if quiet < self._health_every and not stalled:
+                done.wait(self._health_every - quiet)
+                continue
+            if pinger is None or not pinger.is_alive():
+                # A thread of its own: the timeout is ours even where a transport ignores it.
+                answered.clear()
+                pinger = threading.Thread(target=self._ping, args=(engine, answered),
+                                          name="engine ping", daemon=True)
+                pinger.start()
+            pinger.join(self._ping_timeout)
+            if done.is_set():
+                return
+            if answered.is_set():
+                self._heard()
+                if stalled:
+                    stalled = False
+                    log.info("the engine at %s answers again", engine.endpoint.display)
+                    self._listener.answering()
+                    # The old stream may be dead without knowing it (a network that dropped
+                    # without a reset): follow on a new one, re-listed.
+                    self._restart.set()
+                    inbox.put(_WAKE)
+                continue
+            if not stalled:
+                stalled = True
+                log.warning("the engine at %s does not answer", engine.endpoint.display)
+                self._listener.stalled(self._last_heard)
+            done.wait(1.0)
+
+    def _ping(self, engine: Engine, answered: threading.Event) -> None:
+        try:
+            if engine.ping(timeout=self._ping_timeout):
+                answered.set()
+        except EngineError as exc:
+            log.debug("ping: %s", exc)

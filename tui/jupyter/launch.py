@@ -13,17 +13,21 @@ from pathlib import Path
 
 from ..engine import ContainerSpec, parse_reference
 from .catalog import find_stack, gpu_tag
-from .detect import JTUI_LABEL
+from .detect import HOME_LABEL, JTUI_LABEL, USER_LABEL
 
 WORK_DIR = "/home/jovyan/work"
+HOME_DIR = "/home/jovyan"
 JUPYTER_PORT = 8888
 LOCAL_ADDRESS = "127.0.0.1"
 ALL_INTERFACES = "0.0.0.0"
 RESTART_POLICIES = ("no", "unless-stopped", "on-failure", "always")
 _NAME_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
+_VOLUME_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
 _ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Variables jtui sets itself, or that would switch the stacks into another mode.
 RESERVED_ENV = {"JUPYTER_TOKEN", "JUPYTERHUB_API_TOKEN", "DOCKER_STACKS_JUPYTER_CMD"}
+# Who the stacks' notebook server runs as unless told otherwise: jovyan, uid 1000, group users.
+STACK_UID, STACK_GID = 1000, 100
 
 
 def host_ids() -> tuple[int, int]:
@@ -48,6 +52,11 @@ class LaunchRequest:
     auto_remove: bool = False
     extra_ports: list[tuple[int, int]] = field(default_factory=list)  # (host, container)
     create_folders: bool = False
+    read_only: list[str] = field(default_factory=list)  # container folders mounted read-only
+    memory: str = ""  # a limit as docker takes it ("8g"); empty: none
+    cpus: str = ""  # e.g. "2" or "1.5"; empty: all
+    shm_size: str = ""  # /dev/shm ("1g"); empty: Docker's 64 MB
+    keep_home: bool = False  # /home/jovyan in a named volume per launch name
 
     @property
     def root_dir(self) -> str:
@@ -69,10 +78,11 @@ class LaunchRequest:
         if not isinstance(data, dict):
             raise TypeError("a launch is a JSON object")
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        for key in ("image", "name", "bind_address", "mode", "restart_policy"):
+        for key in ("image", "name", "bind_address", "mode", "restart_policy", "memory", "cpus",
+                    "shm_size"):
             if key in known and not isinstance(known[key], str):
                 raise TypeError(f"{key} must be text")
-        for key in ("run_as_user", "gpu", "auto_remove", "create_folders"):
+        for key in ("run_as_user", "gpu", "auto_remove", "create_folders", "keep_home"):
             if key in known and not isinstance(known[key], bool):
                 raise TypeError(f"{key} must be true or false")
         for key in ("host_port", "uid", "gid"):
@@ -83,6 +93,9 @@ class LaunchRequest:
                                                 for k, v in env.items()):
             raise TypeError("environment must map text to text")
         known["mounts"] = _pairs(known.get("mounts", []), str)
+        read_only = known.get("read_only", [])
+        if not isinstance(read_only, list) or not all(isinstance(t, str) for t in read_only):
+            raise TypeError("read_only must be a list of folders")
         known["extra_ports"] = _pairs(known.get("extra_ports", []), int)
         return cls(**known)
 
@@ -143,9 +156,11 @@ def format_extra_ports(ports: list[tuple[int, int]]) -> str:
     return ", ".join(str(h) if h == c else f"{h}:{c}" for h, c in ports)
 
 
-def format_more_mounts(mounts: list[tuple[str, str]]) -> str:
+def format_more_mounts(mounts: list[tuple[str, str]], read_only: list[str] | None = None) -> str:
     """The `more` text of `parse_mounts` for every mount but the first (the main folder)."""
-    return "; ".join(f"{host}:{target}" for host, target in mounts[1:])
+    ro = set(read_only or ())
+    return "; ".join(f"{host}:{target}" + (":ro" if target in ro else "")
+                     for host, target in mounts[1:])
 
 
 def parse_extra_ports(text: str) -> list[tuple[int, int]]:
@@ -162,17 +177,80 @@ def parse_extra_ports(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _more_mounts(more: str) -> list[tuple[str, str, bool]]:
+    """`HOST:TARGET[:ro]; VOLUME:TARGET[:ro]` as (source, target, read only)."""
+    out = []
+    for part in [p.strip() for p in more.split(";") if p.strip()]:
+        body, read_only = part, False
+        head, sep, last = part.rpartition(":")
+        if sep and last in ("ro", "rw"):
+            body, read_only = head, last == "ro"
+        host, sep, target = body.rpartition(":")
+        if not sep or not host or not target.startswith("/"):
+            raise ValueError(f"'{part}' is not FOLDER:/container/folder or VOLUME:/container/folder "
+                             "(add :ro for read-only)")
+        out.append((host if is_volume_name(host) else os.path.expanduser(host), target, read_only))
+    return out
+
+
 def parse_mounts(main_folder: str, more: str) -> list[tuple[str, str]]:
-    """The main folder goes to /home/jovyan/work; `more` is `HOST:TARGET; HOST2:TARGET2`."""
+    """The main folder goes to /home/jovyan/work; `more` is `HOST:TARGET; VOLUME:TARGET:ro`."""
     mounts: list[tuple[str, str]] = []
     if main_folder.strip():
         mounts.append((os.path.expanduser(main_folder.strip()), WORK_DIR))
-    for part in [p.strip() for p in more.split(";") if p.strip()]:
-        host, sep, target = part.rpartition(":")
-        if not sep or not host or not target.startswith("/"):
-            raise ValueError(f"'{part}' is not HOSTFOLDER:/container/folder")
-        mounts.append((os.path.expanduser(host), target))
+    mounts.extend((source, target) for source, target, _ in _more_mounts(more))
     return mounts
+
+
+def parse_read_only(more: str) -> list[str]:
+    """The container folders of `more` marked `:ro`."""
+    return [target for _, target, read_only in _more_mounts(more) if read_only]
+
+
+def is_volume_name(source: str) -> bool:
+    """A named volume ("condaenv"), not a host folder: no slash, not ~ or ."""
+    return bool(_VOLUME_RE.fullmatch(source))
+
+
+_SIZE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([bkmg]?)b?", re.IGNORECASE)
+
+
+def parse_size(text: str, what: str) -> str:
+    """A size as docker takes it ("512m", "8g", "1.5g"): normalised, or ValueError in words."""
+    text = text.strip()
+    if not text:
+        return ""
+    m = _SIZE_RE.fullmatch(text)
+    if not m or float(m.group(1)) <= 0:
+        raise ValueError(f"{what}: a size such as 512m or 8g")
+    unit = (m.group(2) or "b").lower()
+    if float(m.group(1)) * {"b": 1, "k": 2**10, "m": 2**20, "g": 2**30}[unit] < 6 * 2**20:
+        raise ValueError(f"{what}: at least 6m (Docker's minimum)")
+    return f"{m.group(1)}{'' if unit == 'b' else unit}"
+
+
+def parse_cpus(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("CPUs: a number such as 2 or 1.5") from None
+    if not 0.01 <= value <= 1024 or value != value:
+        raise ValueError("CPUs: a number such as 2 or 1.5")
+    return text
+
+
+def default_shm_size(image: str) -> str:
+    """PyTorch's and TensorFlow's data loaders die with Docker's 64 MB /dev/shm: 1 GB for them."""
+    stack = find_stack(image)
+    return "1g" if stack is not None and stack.name in ("pytorch-notebook", "tensorflow-notebook") else ""
+
+
+def home_volume(name: str) -> str:
+    """The named volume that keeps /home/jovyan of the launch `name` (pip --user, conda envs)."""
+    return f"jtui-home-{name}"
 
 
 def is_ip_address(address: str) -> bool:
@@ -214,16 +292,20 @@ def default_name(base: str, existing: set[str]) -> str:
 
 
 def launch_defaults(image: str, base_name: str, *, existing_names: set[str], ports_in_use: set[int],
-                    local: bool, cwd: str, ids: tuple[int, int]) -> LaunchRequest:
+                    local: bool, cwd: str, ids: tuple[int, int], rootless: bool = False) -> LaunchRequest:
     """The form's starting values: a free name, the first free port from 8888 (only a local engine
     can be probed; a remote one picks its own), the current folder at /home/jovyan/work, and
-    "run as my user" when the host user is neither root nor the stacks' own uid 1000 (only then do
-    files in the mount otherwise end up belonging to someone else)."""
+    "run as my user" when the host user is not the stacks' own uid 1000 (otherwise Jupyter, as uid
+    1000, cannot save into a folder that is only the user's, root's included, or its files end up
+    belonging to someone else). On a rootless engine, the container's root is the host user."""
     uid, gid = ids
+    if rootless:
+        # A rootless engine's root is the user who runs it: the root recipe writes as them.
+        uid, gid = 0, 0
     port = first_free_port(LOCAL_ADDRESS, JUPYTER_PORT, ports_in_use) if local else None
     return LaunchRequest(image=image, name=default_name(base_name, existing_names), host_port=port,
                          mounts=[(cwd, WORK_DIR)], uid=uid, gid=gid,
-                         run_as_user=local and uid not in (0, 1000))
+                         run_as_user=local and uid != STACK_UID, shm_size=default_shm_size(image))
 
 
 def image_tag(reference: str) -> str:
@@ -231,9 +313,51 @@ def image_tag(reference: str) -> str:
     return parse_reference(reference).tag_or_latest
 
 
-def launch_warnings(request: LaunchRequest) -> list[str]:
+def server_ids(request: LaunchRequest) -> tuple[int, int]:
+    """The uid and gid the notebook server will write files as."""
+    if request.run_as_user and request.uid is not None:
+        return request.uid, request.gid if request.gid is not None else request.uid
+    return STACK_UID, STACK_GID
+
+
+def run_as_label(uid: int | None, rootless: bool = False) -> str:
+    """The form's words for "run as my user", which for root means the stacks' root recipe."""
+    if uid == 0 and rootless:
+        return "Run as root in the container: on this rootless engine that is you (files stay yours)"
+    if uid == 0:
+        return "Run as root, as you are (files in the folder stay root's)"
+    return "Run as my user (files in the folder belong to you)"
+
+
+def unwritable_folder(path: str, uid: int, gid: int) -> str:
+    """Why a server running as uid:gid could not save into the folder `path` on this machine
+    ("" when it can, or when the folder does not exist yet: it is created for that user)."""
+    if uid == 0:
+        return ""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):  # missing, unreadable, or not a path (a NUL in it)
+        return ""
+    mode = st.st_mode
+    if ((st.st_uid == uid and mode & 0o200) or (st.st_gid == gid and mode & 0o020)
+            or mode & 0o002):
+        return ""
+    return (f"Jupyter will run as uid {uid} and cannot save into '{path}' (owned by uid "
+            f"{st.st_uid}, mode {mode & 0o777:o})")
+
+
+def launch_warnings(request: LaunchRequest, *, local_engine: bool = True) -> list[str]:
     """What the user should know before launching, though nothing stops the launch."""
     warnings: list[str] = []
+    if local_engine:
+        uid, gid = server_ids(request)
+        for host, _ in request.mounts:
+            why = "" if is_volume_name(host) else unwritable_folder(host, uid, gid)
+            if why:
+                box = run_as_label(request.uid).split(" (")[0]  # the checkbox as the form names it
+                fix = f"untick '{box}'" if request.run_as_user else f"tick '{box}'"
+                warnings.append(f"{why}: {fix}, or pick a folder it can write to.")
+                break
     if request.bind_address == ALL_INTERFACES:
         warnings.append("Listening on all interfaces: anyone on your network who has the URL "
                         "(it carries the token) can run code here, and Docker bypasses host firewalls.")
@@ -275,7 +399,9 @@ def validate(request: LaunchRequest, *, existing_names: set[str], ports_in_use: 
             alt = first_free_port(request.bind_address, request.host_port + 1, ports_in_use) \
                 if local_engine else None
             problems["port"] = f"port {request.host_port} is in use" + (f": {alt} is free" if alt else "")
-    for host, target in request.mounts:
+    for index, (host, target) in enumerate(request.mounts):
+        if index > 0 and is_volume_name(host):
+            continue  # a named volume: the engine creates it if missing
         if not os.path.isabs(host):
             problems["folder"] = f"'{host}' must be an absolute path (like /home/me/notebooks)"
         elif local_engine and not Path(host).is_dir() and not request.create_folders:
@@ -294,6 +420,12 @@ def validate(request: LaunchRequest, *, existing_names: set[str], ports_in_use: 
         elif local_engine and not port_is_free(request.bind_address, host_port):
             problems["extra_ports"] = f"port {host_port} is in use"
         seen_ports.add(host_port)
+    for key, check in (("memory", lambda v: parse_size(v, "memory")), ("cpus", parse_cpus),
+                       ("shm_size", lambda v: parse_size(v, "shared memory"))):
+        try:
+            check(getattr(request, key))
+        except ValueError as exc:
+            problems[key] = str(exc)
     if request.mode not in ("lab", "notebook"):
         problems["mode"] = "Lab or Notebook"
     if request.restart_policy not in RESTART_POLICIES:
@@ -310,11 +442,21 @@ def container_spec(request: LaunchRequest, token: str) -> ContainerSpec:
     args = f"--ServerApp.root_dir={request.root_dir}"
     env["NOTEBOOK_ARGS"] = f"{args} {env['NOTEBOOK_ARGS']}" if env.get("NOTEBOOK_ARGS") else args
     user = None
+    labels = {JTUI_LABEL: request.mode}
+    if request.keep_home:
+        labels[HOME_LABEL] = home_volume(request.name)
     if request.run_as_user:
         uid, gid = (request.uid, request.gid) if request.uid is not None else host_ids()
         # The stacks honour NB_UID/NB_GID only when started as root; start.sh then drops to them.
         user = "root"
-        env.update({"NB_UID": str(uid), "NB_GID": str(gid), "CHOWN_HOME": "yes"})
+        if uid == 0:
+            # The stacks' documented root recipe: Jupyter stays root (it refuses to without
+            # --allow-root), so a root-owned folder is writable and its files stay root's.
+            env.update({"NB_USER": "root", "NB_UID": "0", "NB_GID": "0"})
+            env["NOTEBOOK_ARGS"] += " --allow-root"
+        else:
+            env.update({"NB_UID": str(uid), "NB_GID": str(gid), "CHOWN_HOME": "yes"})
+            labels[USER_LABEL] = f"{uid}:{gid}"
     ports: dict[str, tuple[str, int | None]] = {
         f"{JUPYTER_PORT}/tcp": (request.bind_address, request.host_port)}
     for host, container in request.extra_ports:
@@ -324,8 +466,12 @@ def container_spec(request: LaunchRequest, token: str) -> ContainerSpec:
         name=request.name,
         environment=env,
         ports=ports,
-        binds=list(request.mounts),
-        labels={JTUI_LABEL: request.mode},
+        binds=list(request.mounts) + ([(home_volume(request.name), HOME_DIR)] if request.keep_home else []),
+        read_only=list(request.read_only),
+        memory=request.memory,
+        cpus=request.cpus,
+        shm_size=request.shm_size,
+        labels=labels,
         user=user,
         gpu=request.gpu,
         restart_policy=request.restart_policy,
@@ -353,11 +499,17 @@ def docker_run_command(request: LaunchRequest) -> str:
         # An empty host port keeps its place: "127.0.0.1::8888" lets the engine pick one.
         published = "" if host_port is None else str(host_port)
         parts.append(f"-p {q(f'{host}:{published}:{port}')}")
-    for host_dir, target in spec.binds:
+    for source, target in spec.binds:
         # --mount, not -v: like the engine call jtui makes, it refuses a missing host folder
         # instead of creating it owned by root.
-        fields = ",".join(["type=bind", _csv_field(f"source={host_dir}"), _csv_field(f"target={target}")])
-        parts.append(f"--mount {q(fields)}")
+        kind = "type=volume" if is_volume_name(source) else "type=bind"
+        fields = [kind, _csv_field(f"source={source}"), _csv_field(f"target={target}")]
+        if target in spec.read_only:
+            fields.append("readonly")
+        parts.append(f"--mount {q(','.join(fields))}")
+    for flag, value in (("--memory", spec.memory), ("--cpus", spec.cpus), ("--shm-size", spec.shm_size)):
+        if value:
+            parts.append(f"{flag} {q(value)}")
     if spec.user:
         parts.append(f"--user {q(spec.user)}")
     for key, value in spec.environment.items():

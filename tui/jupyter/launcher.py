@@ -8,10 +8,18 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..engine import ContainerDetails, Engine, EngineError, PullProgress
+from ..engine import ContainerDetails, Engine, EngineError, PortBinding, PullProgress
 from ..engine.jobs import Done, Job, JobEvent, Progress, pull_progress_text
+from ..engine.tunnels import TunnelFailed
 from .detect import JTUI_LABEL
-from .launch import JUPYTER_PORT, LaunchRequest, container_spec
+from .launch import (
+    JUPYTER_PORT,
+    LaunchRequest,
+    container_spec,
+    is_volume_name,
+    run_as_label,
+    server_ids,
+)
 from .server import (
     JupyterServer,
     NotOurServer,
@@ -56,6 +64,7 @@ class Ready:
     container: ContainerDetails
     server: JupyterServer
     seconds: float
+    warning: str = ""  # e.g. Jupyter cannot save into the mounted folder
 
 
 def launch(engine: Engine, request: LaunchRequest, cancel: threading.Event | None = None,
@@ -66,12 +75,13 @@ def launch(engine: Engine, request: LaunchRequest, cancel: threading.Event | Non
             yield Pulling(progress)
     if request.create_folders:
         for host, _ in request.mounts:
-            if not os.path.isdir(host):
+            if not is_volume_name(host) and not os.path.isdir(host):
                 os.makedirs(host)
                 # Folders jtui creates belong to the user Jupyter will run as (matters when jtui
-                # itself runs as root, e.g. under sudo); elsewhere they are ours already.
-                if request.run_as_user and request.uid is not None and os.geteuid() == 0:
-                    os.chown(host, request.uid, request.gid if request.gid is not None else -1)
+                # itself runs as root: a root-owned folder is not writable by the stacks' uid
+                # 1000); elsewhere they are ours already.
+                if os.geteuid() == 0:
+                    os.chown(host, *server_ids(request))
     yield Starting(request.image)
     token = new_token()
     details = engine.create_and_start(container_spec(request, token))
@@ -79,8 +89,11 @@ def launch(engine: Engine, request: LaunchRequest, cancel: threading.Event | Non
     if binding is None or binding.host_port is None:
         _discard(engine, details.id)
         raise LaunchFailed("The engine did not publish Jupyter's port.")
-    server = JupyterServer(url_host(engine.endpoint.url, binding.host_ip), binding.host_port,
-                           token, request.mode)
+    try:
+        server = browser_server(engine, details.id, binding, token, request.mode)
+    except TunnelFailed as exc:
+        _discard(engine, details.id)
+        raise LaunchFailed(exc.message) from None
     yield Started(details, server)
 
     def still_running() -> bool:
@@ -94,7 +107,31 @@ def launch(engine: Engine, request: LaunchRequest, cancel: threading.Event | Non
                              cancelled=cancel.is_set)
     except (ServerNotReady, NotOurServer) as exc:
         raise _failure(engine, details.id, str(exc)) from None
-    yield Ready(engine.inspect_container(details.id), server, seconds)
+    yield Ready(engine.inspect_container(details.id), server, seconds,
+                warning=write_check(engine, details.id, request))
+
+
+def write_check(engine: Engine, container_id: str, request: LaunchRequest) -> str:
+    """Whether the notebook server's user can save into the main mounted folder, tried from inside
+    the container as that user: "" when it can (or there is no folder), else what to do."""
+    if not request.mounts:
+        return ""
+    host, target = request.mounts[0]
+    uid, gid = server_ids(request)
+    probe_file = f"{target.rstrip('/')}/.jtui-write-check"
+    try:
+        code, _ = engine.exec_capture(container_id, ["sh", "-c", 'touch "$1" && rm -f "$1"', "sh",
+                                                     probe_file], user=f"{uid}:{gid}")
+    except EngineError:
+        return ""  # not known; the engine's trouble is said elsewhere
+    if code == 0:
+        return ""
+    box = run_as_label(request.uid).split(" (")[0]  # the checkbox as the form names it
+    fix = (f"launch again without '{box}'" if request.run_as_user
+           else f"launch again with '{box}' ticked")
+    return (f"Jupyter (uid {uid}) cannot save into {host}: notebooks you create there will fail "
+            f"to save. Make the folder writable for uid {uid} (e.g. chown {uid} '{host}') or "
+            f"{fix}.")
 
 
 @dataclass(frozen=True)
@@ -103,6 +140,7 @@ class LaunchResult:
     container_id: str
     server: JupyterServer
     seconds: float
+    warning: str = ""
 
 
 def launch_job(engine: Engine, request: LaunchRequest, ready_timeout: float = 180.0) -> Job:
@@ -119,7 +157,8 @@ def launch_job(engine: Engine, request: LaunchRequest, ready_timeout: float = 18
                 yield Progress(f"Started; waiting for Jupyter on port {step.server.port}…")
             else:
                 yield Done(f"{request.name} is ready in {step.seconds:.1f}s.",
-                           LaunchResult(request, step.container.id, step.server, step.seconds))
+                           LaunchResult(request, step.container.id, step.server, step.seconds,
+                                        step.warning))
 
     return run
 
@@ -161,6 +200,18 @@ def _discard(engine: Engine, container_id: str) -> None:
         pass
 
 
+def browser_server(engine: Engine, container_id: str, binding: PortBinding, token: str,
+                   mode: str, base_url: str = "/") -> JupyterServer:
+    """The server as a browser on this machine reaches it: through an ssh forward on ssh://
+    engines (raises TunnelFailed), else at the published address."""
+    assert binding.host_port is not None
+    if engine.tunnels is not None:
+        local = engine.tunnels.open(container_id, binding.host_ip, binding.host_port)
+        return JupyterServer("127.0.0.1", local, token, mode, base_url)
+    return JupyterServer(url_host(engine.endpoint.url, binding.host_ip), binding.host_port, token,
+                         mode, base_url)
+
+
 def discover(engine: Engine, container_id: str) -> JupyterServer | None:
     """The URL of a running Jupyter container, whoever started it.
     1. jtui's own: the token is in its environment. 2. Ask the server inside
@@ -192,5 +243,4 @@ def discover(engine: Engine, container_id: str) -> JupyterServer | None:
     binding = details.host_port(port)
     if binding is None or binding.host_port is None or not token:
         return None
-    return JupyterServer(url_host(engine.endpoint.url, binding.host_ip), binding.host_port, token,
-                         mode, base_url)
+    return browser_server(engine, container_id, binding, token, mode, base_url)

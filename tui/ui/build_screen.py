@@ -4,11 +4,12 @@ generated Dockerfile is shown as the user types, and can be saved."""
 from __future__ import annotations
 
 from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static, TextArea
+from textual.widgets import Button, Footer, Input, Label, Static, TextArea
 
 from ..jupyter.build import BuildRequest, dockerfile, save_dockerfile, split_packages, validate_build
 
@@ -29,33 +30,40 @@ class BuildScreen(ModalScreen[BuildRequest | None]):
         self.tag = tag
         self.problem: str | None = None
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         fields = [("base", "Base image", self.base, ""), ("tag", "New tag", self.tag, "my-image:latest"),
                   ("pip", "pip", "", "tensorflow pandas==2.2 my_pkg-1.0-py3-none-any.whl"),
                   ("conda", "conda/mamba", "", "xarray netcdf4"), ("apt", "apt", "", "graphviz"),
                   ("context", "Files folder", "", "folder sent with the build (wheels, ...)"),
-                  ("save_to", "Save to folder", "", "where 'Save Dockerfile' writes")]
-        with VerticalScroll(classes="dialog output-dialog"):
+                  ("save_to", "Save in", "", "the folder where 'Save Dockerfile' writes")]
+        # Fields and the Dockerfile preview scroll; the problem line and the buttons stay in view.
+        with Vertical(id="build-dialog"):
             yield Static("Build a custom image", classes="dialog-title", markup=False)
-            for fid, label, value, placeholder in fields:
-                with Horizontal(classes="field"):
-                    yield Label(label, classes="field-label", markup=False)
-                    yield Input(value, placeholder=placeholder, id=f"build-{fid}")
-            yield Label("Extra Dockerfile lines:", markup=False)
-            yield TextArea("", id="build-extra")
-            yield Static("", id="build-error", classes="field-error", markup=False)
-            yield Label("Dockerfile:", markup=False)
-            yield Static("", id="build-dockerfile", markup=False)
+            with VerticalScroll(id="build-body"):
+                for fid, label, value, placeholder in fields:
+                    with Horizontal(classes="field"):
+                        yield Label(label, classes="field-label", markup=False)
+                        yield Input(value, placeholder=placeholder, id=f"build-{fid}", compact=True)
+                yield Label("Extra Dockerfile lines:", classes="dim", markup=False)
+                yield TextArea("", id="build-extra", compact=True)
+                yield Label("Dockerfile:", classes="dim", markup=False)
+                yield Static("", id="build-dockerfile", markup=False)
+            yield Static("", id="build-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Build (Ctrl+B)", variant="primary", id="build-go")
-                yield Button("Save Dockerfile", id="build-save")
-                yield Button("Cancel (Esc)", id="build-cancel-button")
+                yield Button("Build (Ctrl+B)", variant="primary", id="build-go", compact=True)
+                yield Button("Save Dockerfile", id="build-save", compact=True)
+                yield Button("Cancel (Esc)", id="build-cancel-button", compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.refresh_preview()
+        # Focus starts in the first field the user is likely to change: the packages.
+        self.query_one("#build-pip", Input).focus()
 
     def read(self) -> BuildRequest:
-        v = lambda fid: self.query_one(f"#build-{fid}", Input).value.strip()  # noqa: E731
+        def v(fid: str) -> str:
+            return self.query_one(f"#build-{fid}", Input).value.strip()
+
         return BuildRequest(base=v("base"), tag=v("tag"), pip=split_packages(v("pip")),
                             conda=split_packages(v("conda")), apt=split_packages(v("apt")),
                             extra_lines=self.query_one("#build-extra", TextArea).text.splitlines(),
@@ -84,7 +92,7 @@ class BuildScreen(ModalScreen[BuildRequest | None]):
     def _save(self) -> None:
         folder = self.query_one("#build-save_to", Input).value.strip()
         if not folder:
-            self.query_one("#build-error", Static).update("⚠ fill 'Save to folder' first")
+            self.query_one("#build-error", Static).update("⚠ fill 'Save in' first")
             return
         try:
             path = save_dockerfile(self.read(), folder)

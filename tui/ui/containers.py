@@ -7,7 +7,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from textual.app import SuspendNotSupported
@@ -16,25 +16,39 @@ from textual.content import Content
 from textual.widgets import DataTable
 from textual.widgets.button import ButtonVariant
 
+from .. import humanize
 from ..engine import ContainerSummary
 from ..engine.jobs import Done, Failed, commit_job, exec_job, lifecycle_job
-from ..jupyter.detect import is_jupyter_container
+from ..jupyter.detect import HOME_LABEL, exec_user, is_jupyter_container
 from .dialogs import ConfirmScreen, FormScreen, FormValues, JobScreen
 from .keyed_table import KeyedTable
 from .messages import ContainerSelected
-from .rows import CONTAINER_COLUMNS, container_cells, container_matches, container_sort_key
+from .rows import CONTAINER_COLUMNS, Cells, container_cells, container_matches, container_sort_key
 
 # A login shell if the image has bash, else sh: one exec, no guessing from outside.
 SHELL_CMD = ["sh", "-c", "command -v bash >/dev/null 2>&1 && exec bash || exec sh"]
 DOING = {"start": "Starting", "stop": "Stopping", "restart": "Restarting", "remove": "Removing",
          "force-remove": "Removing"}
 COLUMN_KEYS = tuple(key for key, _ in CONTAINER_COLUMNS)
+AGE_COLUMN = COLUMN_KEYS.index("age")
+
+
+def command_argv(command: str) -> list[str]:
+    """What `x` runs for the typed command: its words, or `sh -c` with the whole line when it
+    uses pipes, redirections, `;`, `&&`, or substitutions (seen: `pip list | head` ran pip with
+    the arguments '|' and 'head'). sh reads the line the way it was split here, quotes and all."""
+    lexer = shlex.shlex(command, posix=False, punctuation_chars=True)  # quotes stay in tokens
+    lexer.whitespace_split = True
+    operators = any(token and set(token) <= set("|&;<>()") for token in lexer)
+    if operators or "$(" in command or "`" in command:
+        return ["sh", "-c", command]
+    return shlex.split(command)
 
 
 class ContainerTable(KeyedTable):
     BINDINGS = [
         Binding("a", "toggle_all", "All/running", id="containers-toggle-all"),
-        Binding("space", "toggle_mark", "Mark (and move down)", id="containers-mark"),
+        Binding("space", "toggle_mark", "Mark", tooltip="Mark (and move down)", id="containers-mark"),
         Binding("S", "start", "Start", id="containers-start"),
         Binding("s", "stop", "Stop", id="containers-stop"),
         Binding("r", "restart", "Restart", id="containers-restart"),
@@ -53,6 +67,7 @@ class ContainerTable(KeyedTable):
         self.urls: dict[str, str] = {}
         self.marked: set[str] = set()  # ids marked with space: actions apply to all of them
         self._selected_id: str | None = None
+        self._empty_why: tuple[bool, str, bool] | None = None
         self._clock = clock
         # What the last actions did, for whoever needs to know (tests, the palette).
         self.last_action_result: tuple[str, list[str], list[str]] | None = None
@@ -66,27 +81,39 @@ class ContainerTable(KeyedTable):
 
     # --- data in ------------------------------------------------------------------------------
     def set_all(self, containers: list[ContainerSummary]) -> None:
+        """A whole new list (a re-list): every row is checked."""
         self.containers = {c.id: c for c in containers}
         self.urls = {cid: url for cid, url in self.urls.items() if cid in self.containers}
         self.marked &= set(self.containers)
         self.sync()
 
+    def apply_changes(self, changed: Iterable[ContainerSummary], removed: Iterable[str]) -> None:
+        """Engine events: only the rows of these containers are touched."""
+        touched: set[str] = set()
+        for cid in removed:
+            self.containers.pop(cid, None)
+            self.marked.discard(cid)
+            self.urls.pop(cid, None)
+            touched.add(cid)
+        for container in changed:
+            self.containers[container.id] = container
+            touched.add(container.id)
+        self._patch(touched)
+
     def upsert(self, container: ContainerSummary) -> None:
-        self.containers[container.id] = container
-        self.sync()
+        self.apply_changes([container], [])
 
     def remove_container(self, container_id: str) -> None:
-        self.containers.pop(container_id, None)
-        self.marked.discard(container_id)
-        self.urls.pop(container_id, None)
-        self.sync()
+        self.apply_changes([], [container_id])
 
     def set_url(self, container_id: str, url: str | None) -> None:
+        if self.urls.get(container_id) == (url or None):
+            return
         if url:
             self.urls[container_id] = url
         else:
             self.urls.pop(container_id, None)
-        self.sync()
+        self._patch({container_id})
 
     def select(self, cid: str) -> bool:
         """Move the cursor to a container's row; False when it has no row (yet)."""
@@ -106,22 +133,49 @@ class ContainerTable(KeyedTable):
                 if container_matches(c, self.filter_text, self.show_all)]
         return sorted(rows, key=container_sort_key)
 
+    def _cells(self, c: ContainerSummary, now: datetime | None) -> Cells:
+        return container_cells(c, jupyter=is_jupyter_container(c), marked=c.id in self.marked,
+                               url=self.urls.get(c.id), now=now)
+
     def sync(self) -> None:
-        """Bring the table in line with `containers`: remove, update and add only what changed."""
+        """Bring every row in line with `containers` (a re-list, a new filter, the clock):
+        remove, update and add only what changed."""
         if not self.is_mounted:
             return
         now = self._clock() if self._clock else None
-        wanted = [(c.id, container_cells(c, jupyter=is_jupyter_container(c),
-                                         marked=c.id in self.marked, url=self.urls.get(c.id),
-                                         now=now))
-                  for c in self.visible_containers()]
-        self.apply_rows(wanted, COLUMN_KEYS, keep=self._selected_id)
+        visible = self.visible_containers()
+        self.apply_rows([(c.id, self._cells(c, now)) for c in visible], COLUMN_KEYS,
+                        keep=self.selected_key, sort_keys=[container_sort_key(c) for c in visible])
+        self._update_title()
+        self._announce()
+
+    def _patch(self, ids: Iterable[str]) -> None:
+        """Bring the rows of `ids` in line with `containers`; the other rows are not looked at."""
+        if not self.is_mounted:
+            return
+        now = self._clock() if self._clock else None
+        rows: list[tuple[str, object, Cells]] = []
+        gone: list[str] = []
+        for cid in ids:
+            c = self.containers.get(cid)
+            if c is not None and container_matches(c, self.filter_text, self.show_all):
+                rows.append((cid, container_sort_key(c), self._cells(c, now)))
+            else:
+                gone.append(cid)
+        # Keep the row under the cursor now, not the last one announced: a key may have moved
+        # the cursor before its highlight message came round, and must not be undone.
+        self.patch_rows(rows, gone, COLUMN_KEYS, keep=self.selected_key)
         self._update_title()
         self._announce()
 
     def refresh_ages(self) -> None:
-        """Ages move with the clock, not with the engine: recompute locally."""
-        self.sync()
+        """Ages move with the clock, not with the engine: recompute locally, only the rows whose
+        age reads differently now (a full sync of 1,000 rows every 15 s was half of jtui's idle
+        CPU: benchmarks/run.py)."""
+        now = self._clock() if self._clock else None
+        self._patch([cid for cid, cells in self._rendered.items()
+                     if (c := self.containers.get(cid)) is not None
+                     and cells[AGE_COLUMN].plain != humanize.age(c.created, now)])
 
     def _update_title(self) -> None:
         scope = "all" if self.show_all else "running"
@@ -132,8 +186,12 @@ class ContainerTable(KeyedTable):
 
     def _announce(self) -> None:
         key = self.selected_key
-        if key != self._selected_id:
+        # An empty pane is told again when why it is empty changes (first run, filter, running
+        # only): the details line says what to do about it.
+        empty = (self.show_all, self.filter_text, bool(self.containers)) if key is None else None
+        if key != self._selected_id or empty != self._empty_why:
             self._selected_id = key
+            self._empty_why = empty
             self.post_message(ContainerSelected(self.containers.get(key or "")))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -156,14 +214,14 @@ class ContainerTable(KeyedTable):
         cid = self._selected_id
         if cid:
             self.marked.symmetric_difference_update({cid})
-            self.sync()
+            self._patch({cid})
             if self.cursor_row < self.row_count - 1:
                 self.move_cursor(row=self.cursor_row + 1)
 
     def clear_marks(self) -> None:
         if self.marked:
-            self.marked.clear()
-            self.sync()
+            was, self.marked = self.marked, set()
+            self._patch(was)
 
     def action_toggle_all(self) -> None:
         self.show_all = not self.show_all
@@ -221,6 +279,11 @@ class ContainerTable(KeyedTable):
         else:
             body = f"Remove {names}? Files outside mounted folders are lost."
             choices = [("remove", "Remove", "error")]
+        kept = [v for c in targets if (v := c.labels.get(HOME_LABEL))]
+        if kept:
+            body += (f"\n\nKept: the home volume{'s' if len(kept) > 1 else ''} {', '.join(kept)} "
+                     "(pip --user, conda envs), for the next launch with the same name; "
+                     f"`docker volume rm {' '.join(kept)}` deletes {'them' if len(kept) > 1 else 'it'}.")
 
         def answered(choice: str | None) -> None:
             if choice in ("force", "remove"):
@@ -246,7 +309,9 @@ class ContainerTable(KeyedTable):
         engine = self.jtui.engine
         if c is None or engine is None:
             return
-        cmd = ["docker", *engine.endpoint.cli_args(), "exec", "-it", c.id, *SHELL_CMD]
+        user = exec_user(c)
+        cmd = ["docker", *engine.endpoint.cli_args(), "exec", "-it", *(["-u", user] if user else []),
+               c.id, *SHELL_CMD]
         docker = shutil.which("docker")
         if docker is None:
             self.notify("The docker command-line tool is not installed here; run this in a terminal "
@@ -277,15 +342,16 @@ class ContainerTable(KeyedTable):
 
         def chosen(values: FormValues | None) -> None:
             if values:
-                argv = shlex.split(values["command"])
-                screen = JobScreen(f"{c.name} $ {shlex.join(argv)}", exec_job(engine, c.id, argv))
+                argv = command_argv(values["command"])
+                screen = JobScreen(f"{c.name} $ {shlex.join(argv)}",
+                                   exec_job(engine, c.id, argv, user=exec_user(c)))
                 self.output_screen = screen
                 self.app.push_screen(screen)
 
         self.app.push_screen(FormScreen(
             f"Run a command in {c.name}", [("command", "Command", "", "pip install tensorflow")],
             ok="Run", check=check,
-            note="Runs as the container's user, without a shell: use sh -c '…' for pipes."), chosen)
+            note="Runs as the notebook's user; pipes and redirections go through sh -c."), chosen)
 
     def action_commit(self) -> None:
         engine = self.jtui.require_engine("commit a container")

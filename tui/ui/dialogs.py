@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 
 from textual import on
@@ -10,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Log, ProgressBar, Static
+from textual.widgets import Button, Footer, Input, Label, ProgressBar, Static
 from textual.widgets.button import ButtonVariant
 
 from ..engine.jobs import Done, Failed, Job
 from ..logtext import clean
 from .jobs import JobRunner, JobUpdate
+from .line_view import LineView, Marker
 
 
 class ConfirmScreen(ModalScreen[str | None]):
@@ -36,8 +36,9 @@ class ConfirmScreen(ModalScreen[str | None]):
             yield Static(clean(self.body), id="confirm-body", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 for cid, label, variant in self.choices:
-                    yield Button(label, id=f"choice-{cid}", variant=variant)
-                yield Button("Cancel (Esc)", id="choice-cancel")
+                    yield Button(label, id=f"choice-{cid}", variant=variant, compact=True)
+                yield Button("Cancel (Esc)", id="choice-cancel", compact=True)
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#choice-cancel", Button).focus()
@@ -72,12 +73,16 @@ class FormScreen(ModalScreen[FormValues | None]):
                 yield Static(self.note, classes="dim", markup=False)
             for fid, label, value, placeholder in self.fields:
                 with Horizontal(classes="field"):
-                    yield Label(label, classes="field-label")
-                    yield Input(value, placeholder=placeholder, id=f"field-{fid}")
-            yield Static("", id="form-error", classes="field-error", markup=False)
+                    yield Label(label, classes="field-label", markup=False)
+                    yield Input(value, placeholder=placeholder, id=f"field-{fid}", compact=True)
+            yield Static("", id="form-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.ok, id="form-ok", variant="primary")
-                yield Button("Cancel (Esc)", id="form-cancel")
+                yield Button(self.ok, id="form-ok", variant="primary", compact=True)
+                yield Button("Cancel (Esc)", id="form-cancel", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(f"#field-{self.fields[0][0]}", Input).focus()
 
     def values(self) -> FormValues:
         return {fid: self.query_one(f"#field-{fid}", Input).value for fid, *_ in self.fields}
@@ -119,7 +124,13 @@ class JobScreen(ModalScreen[None]):
         self.runner: JobRunner | None = None  # made in on_mount, when the app is known
         self._job = job
         self._on_outcome = on_outcome
-        self.lines: deque[str] = deque(maxlen=max_lines)  # as shown, for the user and for tests
+        # The same view and cleaning as the logs pane: bounded, drawn on demand, never frozen.
+        self.output = LineView(id="output-log", max_lines=max_lines)
+
+    @property
+    def lines(self) -> list[str]:
+        """The output kept, one cleaned line per line the job printed (and the skip markers)."""
+        return self.output.texts()
 
     @property
     def finished(self) -> bool:
@@ -134,7 +145,7 @@ class JobScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog output-dialog"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield Log(id="output-log", max_lines=self.max_lines, highlight=False)
+            yield self.output
             if self.with_progress:
                 yield ProgressBar(total=1.0, show_eta=False, id="output-progress")
             yield Static("running… (Esc cancels and closes)", id="output-status", markup=False)
@@ -147,13 +158,10 @@ class JobScreen(ModalScreen[None]):
     def on_job_update(self, message: JobUpdate) -> None:
         message.stop()
         batch = message.runner.take()
-        shown: list[str] = []
         if batch.skipped:
-            shown.append(f"… {batch.skipped:,} lines skipped (output faster than the screen) …")
-        shown.extend(clean(line.text) for line in batch.lines)
-        if shown:
-            self.lines.extend(shown)
-            self.query_one("#output-log", Log).write_lines(shown[-self.max_lines:])
+            self.output.extend([Marker(f"… {batch.skipped:,} lines skipped (output faster than "
+                                       f"the screen) …")])
+        self.output.extend(batch.lines)
         if batch.progress is not None:
             if self.with_progress and batch.progress.fraction is not None:
                 self.query_one("#output-progress", ProgressBar).update(progress=batch.progress.fraction)

@@ -10,13 +10,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from .keys import KeyRow
 
-HOW_TO = ("Launch Jupyter: press 2 for the images pane, pick a stack (○ not pulled yet, ◆ has "
-          "Jupyter), press l, check the form, Ctrl+L. When Jupyter answers, its URL is on the "
-          "container's row: u copies it, o opens it. ✔ marks containers for an action (space).")
+HOW_TO = """How to launch Jupyter
+ 1. Press 2 for the images pane; pick a stack (◆ has Jupyter, ○ not pulled yet).
+ 2. Press l: the form shows what will run. Ctrl+L launches.
+ 3. When Jupyter answers, its URL is on the row: u copies it, o opens it.
+ 4. x runs a command inside (pip install ...); m or b keep it in an image.
+ ✔ marks containers (space) for an action on several at once.
+"""
 
 
 class HelpScreen(ModalScreen[None]):
@@ -41,3 +45,4 @@ class HelpScreen(ModalScreen[None]):
             yield Static(f"{log_line}Esc closes. Mouse: click a row to select it, scroll with the "
                          "wheel. Ctrl+P opens the command palette with every action.",
                          classes="dim", markup=False)
+        yield Footer()

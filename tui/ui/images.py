@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
+from textual import events
 from textual.binding import Binding
 from textual.content import Content
 from textual.widgets.button import ButtonVariant
@@ -44,6 +45,9 @@ class ImageTable(KeyedTable):
         self.show_catalog = True
         self._clock = clock
         self.output_screen: JobScreen | None = None
+        # True once the user moved the cursor here (keys or mouse): until then it shows no choice
+        # of theirs (rows arriving later must not leave it on whatever row came first).
+        self.chosen = False
 
     def on_mount(self) -> None:
         for key, label in IMAGE_COLUMNS:
@@ -70,7 +74,8 @@ class ImageTable(KeyedTable):
             out.append((img.id, image_cells(img, jupyter=is_jupyter_image(img), now=now)))
         if self.show_catalog:
             pulled = self.local_stack_names()
-            for stack in STACKS:
+            # Stacks without Jupyter (the foundation) last: the top rows are the launchable ones.
+            for stack in sorted(STACKS, key=lambda s: not s.has_jupyter):
                 ref = stack.image(self.registry)
                 if stack.name in pulled or (needle and needle not in f"{ref} {stack.description}".lower()):
                     continue
@@ -80,10 +85,21 @@ class ImageTable(KeyedTable):
     def sync(self) -> None:
         if not self.is_mounted:
             return
-        self.apply_rows(self.wanted_rows(), COLUMN_KEYS, keep=self.selected_key)
+        self.apply_rows(self.wanted_rows(), COLUMN_KEYS, keep=self.selected_key if self.chosen else None)
+        if not self.chosen and self.row_count:
+            self.move_cursor(row=0, animate=False)
         extra = f" · filter '{self.filter_text}'" if self.filter_text else ""
         self.border_title = Content(
             f"[2] Images ({len(self.images)} local · ◆ Jupyter · ○ catalog{extra})")
+
+    NAVIGATION = frozenset({"up", "down", "j", "k", "g", "G", "pageup", "pagedown", "home", "end"})
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key in self.NAVIGATION:
+            self.chosen = True
+
+    def on_click(self) -> None:
+        self.chosen = True
 
     @property
     def selected_image(self) -> ImageSummary | None:

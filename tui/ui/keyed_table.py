@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
+from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual.widgets.data_table import CellKey, RowDoesNotExist, RowKey
 
 from .rows import Cells
 
@@ -17,7 +20,12 @@ if TYPE_CHECKING:
 
 class KeyedTable(DataTable[Text]):
     """Rows keyed by an id: remove what went, update only changed cells, add what is new, keep
-    the cursor on the same key. Moves with j/k as lazydocker users expect."""
+    the cursor on the same key. Moves with j/k as lazydocker users expect.
+
+    Two ways in: `apply_rows` makes the table show a whole list (a re-list, a new filter), and
+    `patch_rows` touches only the rows named (engine events): its cost does not grow with the
+    number of rows, except for one sort when the order changed. Column widths follow the cells
+    shown, both ways: a wide cell widens its column only while it is there."""
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="cursor-down"),
@@ -29,40 +37,141 @@ class KeyedTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(cursor_type="row", id=id)
         self._rendered: dict[str, Cells] = {}  # key -> the cells last drawn for it
+        self._sort_keys: dict[str, Any] = {}  # key -> where it sorts
+        self._widths: list[Counter[int]] = []  # per column: how many cells have each width
 
     @property
     def jtui(self) -> JtuiApp:
         """The app, typed: the engine, the settings and the shared actions live there."""
         return cast("JtuiApp", self.app)
 
+    # --- the two ways in ------------------------------------------------------------------------
     def apply_rows(self, wanted: list[tuple[str, Cells]], columns: tuple[str, ...],
-                   keep: str | None) -> None:
-        """Make the table show `wanted` (key, cells) in that order."""
+                   keep: str | None, sort_keys: list[Any] | None = None) -> None:
+        """Make the table show `wanted` (key, cells) in that order. `sort_keys` (one per row,
+        in the same order) lets later `patch_rows` calls place rows among these."""
         wanted_keys = [key for key, _ in wanted]
         wanted_set = set(wanted_keys)
         with self.app.batch_update():
-            for key in [k for k in self._rendered if k not in wanted_set]:
-                self.remove_row(key)
-                del self._rendered[key]
+            self._drop([k for k in self._rendered if k not in wanted_set])
             for key, cells in wanted:
-                old = self._rendered.get(key)
-                if old is None:
-                    self.add_row(*cells, key=key)
-                    self._rendered[key] = cells
-                elif old != cells:
-                    stored = list(old)
-                    for i, (col, new, before) in enumerate(zip(columns, cells, old, strict=True)):
-                        if new != before:
-                            self.update_cell(key, col, new)
-                            stored[i] = new
-                    self._rendered[key] = tuple(stored)
+                self._put(key, cells, columns)
+            self._sort_keys = dict(zip(wanted_keys, sort_keys if sort_keys is not None
+                                       else range(len(wanted_keys)), strict=True))
             if [row.key.value for row in self.ordered_rows] != wanted_keys:
-                # DataTable sorts by cell values and its key function never sees the row key:
-                # recognise each row by the identity of its first cell, which the table holds.
-                position = {id(self._rendered[key][0]): i for i, key in enumerate(wanted_keys)}
-                self.sort(key=lambda values: position.get(id(values[0]), 1 << 30))
-            if keep in self._rendered:
-                self.move_cursor(row=self.get_row_index(keep), animate=False)
+                self._reorder(wanted_keys)
+            self._finish(keep)
+
+    def patch_rows(self, rows: Iterable[tuple[str, Any, Cells]], gone: Iterable[str],
+                   columns: tuple[str, ...], keep: str | None) -> None:
+        """Update or add the rows given as (key, sort key, cells) and remove the keys in `gone`;
+        every other row stays as it is."""
+        reorder = False
+        with self.app.batch_update():
+            self._drop([key for key in dict.fromkeys(gone) if key in self._rendered])
+            for key, sort_key, cells in rows:
+                added = self._put(key, cells, columns)
+                if added or self._sort_keys.get(key) != sort_key:
+                    reorder = True
+                self._sort_keys[key] = sort_key
+            if reorder:
+                self._reorder(sorted(self._rendered, key=self._sort_keys.__getitem__))
+            self._finish(keep)
+
+    # --- rows -----------------------------------------------------------------------------------
+    def _put(self, key: str, cells: Cells, columns: tuple[str, ...]) -> bool:
+        """Add or update one row; True when it was added."""
+        if not self._widths:
+            self._widths = [Counter() for _ in columns]
+        old = self._rendered.get(key)
+        if old is None:
+            self.add_row(*cells, key=key)
+            self._rendered[key] = cells
+            for i, cell in enumerate(cells):
+                self._count(i, cell)
+            return True
+        if old != cells:
+            stored = list(old)
+            for i, (col, new, before) in enumerate(zip(columns, cells, old, strict=True)):
+                if new != before:
+                    self.update_cell(key, col, new)
+                    stored[i] = new
+                    self._uncount(i, before)
+                    self._count(i, new)
+            self._rendered[key] = tuple(stored)
+        return False
+
+    def _drop(self, keys: list[str]) -> None:
+        if not keys:
+            return
+        if len(keys) == 1:
+            self.remove_row(keys[0])
+        else:
+            self._remove_rows(keys)
+        for key in keys:
+            for i, cell in enumerate(self._rendered.pop(key)):
+                self._uncount(i, cell)
+            self._sort_keys.pop(key, None)
+
+    def _remove_rows(self, keys: list[str]) -> None:
+        """DataTable.remove_row, for many rows at once. remove_row renumbers every remaining row
+        on each call (Textual 8.2): under churn with 1,000 rows that was most of the time spent
+        applying a batch. This does what it does, renumbering once."""
+        gone = {RowKey(key) for key in keys}
+        survivors = [row.key for row in self.ordered_rows if row.key not in gone]
+        for row_key in gone:
+            del self.rows[row_key]
+            for column_key in self._data.pop(row_key):
+                self._updated_cells.discard(CellKey(row_key, column_key))
+            self._new_rows.discard(row_key)
+        self._row_locations = TwoWayDict({key: index for index, key in enumerate(survivors)})
+        self._require_update_dimensions = True
+        self._update_count += 1
+        self.cursor_coordinate = self.cursor_coordinate  # clamped to the rows left
+        self.hover_coordinate = self.hover_coordinate
+        self.refresh(layout=True)
+
+    def _count(self, column: int, cell: Text) -> None:
+        self._widths[column][cell.cell_len] += 1
+
+    def _uncount(self, column: int, cell: Text) -> None:
+        counter = self._widths[column]
+        width = cell.cell_len
+        counter[width] -= 1
+        if counter[width] <= 0:
+            del counter[width]
+
+    def _reorder(self, order: list[str]) -> None:
+        # DataTable sorts by cell values and its key function never sees the row key: recognise
+        # each row by the identity of its first cell, which the table holds.
+        position = {id(self._rendered[key][0]): i for i, key in enumerate(order)}
+        self.sort(key=lambda values: position.get(id(values[0]), 1 << 30))
+
+    def _finish(self, keep: str | None) -> None:
+        self._fit_columns()
+        if keep in self._rendered:
+            index = self.get_row_index(keep)
+            if index != self.cursor_row:
+                self.move_cursor(row=index, animate=False)
+
+    def _fit_columns(self) -> None:
+        """Each column as wide as its widest cell shown (or its label). DataTable (Textual 8.2)
+        widens a column for a wider cell but never narrows it again, even when that row goes:
+        one container with 100 published ports would keep the Ports column wide for ever."""
+        changed = False
+        for column, counter in zip(self.ordered_columns, self._widths, strict=False):
+            if not column.auto_width:
+                continue
+            want = max(column.label.cell_len, max(counter, default=0))
+            if column.content_width != want:
+                column.content_width = want
+                changed = True
+        if changed:
+            # What DataTable itself does after changing widths: cached cell renders hold the old
+            # width, and the scrollable size is recomputed when idle.
+            self._clear_caches()
+            self._require_update_dimensions = True
+            self.refresh()
 
     @property
     def selected_key(self) -> str | None:

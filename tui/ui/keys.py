@@ -264,7 +264,9 @@ def key_rows(sources: Sequence[tuple[str, type]], keymap: dict[str, str]) -> lis
             keys = _keys_after_keymap(entry, keymap)
             shown = (entry.binding.key_display if entry.binding.key_display and keys is entry.keys
                      else key_display(",".join(keys)))
-            rows.append(KeyRow(where=where, keys=shown, description=entry.binding.description,
+            # The footer has room for a word; the help and the palette say it whole (the tooltip).
+            rows.append(KeyRow(where=where, keys=shown,
+                               description=entry.binding.tooltip or entry.binding.description,
                                action=entry.binding.action, binding_id=entry.binding.id,
                                show_in_palette=_in_palette(cls, entry)))
     return rows

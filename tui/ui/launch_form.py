@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, cast
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, ProgressBar, Select, Static
 
 from ..engine import Engine
 from ..engine.jobs import Done, Failed
@@ -30,6 +30,8 @@ from ..jupyter.launch import (
     parse_extra_ports,
     parse_mounts,
     parse_port,
+    parse_read_only,
+    run_as_label,
     validate,
 )
 from ..jupyter.launcher import LaunchResult, field_of, launch_job
@@ -39,7 +41,8 @@ from .jobs import JobRunner, JobUpdate
 if TYPE_CHECKING:
     from ..app import JtuiApp
 
-FIELDS = ("name", "image", "port", "folder", "env", "extra_ports", "mode", "restart")
+FIELDS = ("name", "image", "port", "folder", "env", "extra_ports", "mode", "restart", "memory", "cpus",
+          "shm_size")
 
 
 class LaunchForm(ModalScreen[LaunchResult | None]):
@@ -59,6 +62,8 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
         self.existing_names = existing_names
         self.ports_in_use = ports_in_use
         self.local_engine = local_engine
+        # The snapshot tests draw the form with no engine at all.
+        self.rootless = bool(engine is not None and engine.info.rootless)
         self.problems: dict[str, str] = {}
         self.request: LaunchRequest | None = request
         self.runner: JobRunner | None = None
@@ -71,48 +76,63 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
 
     # --- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
+        # Compact one-row fields in a scrolling body; the progress, the status and the buttons
+        # are pinned below it, so Ctrl+L always shows what happens, even at 80x24.
         r = self.initial
         folder = r.mounts[0][0] if r.mounts else ""
-        more = format_more_mounts(r.mounts)
-        with VerticalScroll(id="launch-body"):
+        with Vertical(id="launch-dialog"):
             yield Static(f"Launch Jupyter — {r.image}", id="launch-title", markup=False)
-            yield from self._row("Name", Input(r.name, id="name"), "name")
-            yield from self._row("Image", Input(r.image, id="image"), "image")
-            yield from self._row("Host port", Input(str(r.host_port or ""), id="port",
-                                                    placeholder="empty: Docker picks a free port"), "port")
-            yield from self._row("Listen on", Select(
-                [("this computer only (127.0.0.1)", LOCAL_ADDRESS),
-                 ("all interfaces (0.0.0.0): reachable from the network", ALL_INTERFACES)],
-                value=r.bind_address, allow_blank=False, id="bind"), "bind")
-            yield from self._row("Folder", Input(
-                folder, id="folder", placeholder="host folder mounted at /home/jovyan/work"), "folder")
-            yield from self._row("More folders", Input(
-                more, id="more_folders", placeholder="/host/data:/home/jovyan/data; ..."), "more_folders")
-            yield Checkbox("Create missing folders", r.create_folders, id="create_folders")
-            env = format_env(r.environment)
-            yield from self._row("Environment", Input(env, id="env", placeholder="KEY=value OTHER=value"),
-                                 "env")
-            yield from self._row("Interface", Select([("JupyterLab", "lab"), ("Notebook", "notebook")],
-                                                     value=r.mode, allow_blank=False, id="mode"), "mode")
-            yield Checkbox("Run as my user (files in the folder belong to you)", r.run_as_user,
-                           id="run_as_user")
-            yield Checkbox("GPU (all GPUs; needs a CUDA tag and the NVIDIA toolkit)", r.gpu, id="gpu")
-            yield from self._row("Restart", Select([(p, p) for p in RESTART_POLICIES],
-                                                   value=r.restart_policy, allow_blank=False,
-                                                   id="restart"), "restart")
-            yield Checkbox("Remove the container when it stops (work outside the folder is lost)",
-                           r.auto_remove, id="auto_remove")
-            extra = format_extra_ports(r.extra_ports)
-            yield from self._row("Extra ports", Input(extra, id="extra_ports",
-                                                      placeholder="4040, 8050:8050"), "extra_ports")
-            yield Static("", id="warning", markup=False)
-            yield Label("Equivalent command (Ctrl+Y copies it):", classes="field-label", markup=False)
-            yield Static("", id="command", markup=False)
+            with VerticalScroll(id="launch-body"):
+                yield from self._row("Name", self._input(r.name, "name"), "name")
+                yield from self._row("Image", self._input(r.image, "image"), "image")
+                yield from self._row("Host port", self._input(
+                    str(r.host_port or ""), "port", "empty: Docker picks a free port"), "port")
+                yield from self._row("Listen on", Select(
+                    [("this computer only (127.0.0.1)", LOCAL_ADDRESS),
+                     ("all interfaces (0.0.0.0): reachable from the network", ALL_INTERFACES)],
+                    value=r.bind_address, allow_blank=False, id="bind", compact=True), "bind")
+                yield from self._row("Folder", self._input(
+                    folder, "folder", "host folder mounted at /home/jovyan/work"), "folder")
+                yield from self._row("More folders", self._input(
+                    format_more_mounts(r.mounts, r.read_only), "more_folders",
+                    "/host/data:/home/jovyan/data:ro; condaenv:/opt/envs"), "more_folders")
+                yield Checkbox("Create missing folders", r.create_folders, id="create_folders")
+                yield Checkbox("Keep /home/jovyan in a volume (pip --user, conda envs survive)",
+                               r.keep_home, id="keep_home")
+                yield from self._row("Environment", self._input(
+                    format_env(r.environment), "env", "KEY=value OTHER=value"), "env")
+                yield from self._row("Interface", Select(
+                    [("JupyterLab", "lab"), ("Notebook", "notebook")], value=r.mode,
+                    allow_blank=False, id="mode", compact=True), "mode")
+                yield Checkbox(run_as_label(r.uid, self.rootless), r.run_as_user,
+                               id="run_as_user")
+                yield Checkbox("GPU (all GPUs; needs a CUDA tag and the NVIDIA toolkit)", r.gpu,
+                               id="gpu")
+                yield from self._row("Restart", Select(
+                    [(p, p) for p in RESTART_POLICIES], value=r.restart_policy, allow_blank=False,
+                    id="restart", compact=True), "restart")
+                yield Checkbox("Remove when stopped (only mounted folders survive)",
+                               r.auto_remove, id="auto_remove")
+                yield from self._row("Extra ports", self._input(
+                    format_extra_ports(r.extra_ports), "extra_ports", "4040, 8050:8050"), "extra_ports")
+                yield from self._row("Memory limit", self._input(
+                    r.memory, "memory", "e.g. 8g; empty: no limit"), "memory")
+                yield from self._row("CPUs", self._input(r.cpus, "cpus", "e.g. 2; empty: all"), "cpus")
+                yield from self._row("Shared memory", self._input(
+                    r.shm_size, "shm_size", "/dev/shm, e.g. 1g; empty: Docker's 64m"), "shm_size")
+                yield Static("", id="warning", markup=False)
+                yield Label("Equivalent command (Ctrl+Y copies it):", classes="dim", markup=False)
+                yield Static("", id="command", markup=False)
             yield ProgressBar(total=1.0, show_eta=False, id="progress")
             yield Static("", id="status", markup=False)
             with Horizontal(id="launch-buttons"):
-                yield Button("Launch (Ctrl+L)", variant="primary", id="launch")
-                yield Button("Cancel (Esc)", id="cancel")
+                yield Button("Launch (Ctrl+L)", variant="primary", id="launch", compact=True)
+                yield Button("Cancel (Esc)", id="cancel", compact=True)
+        yield Footer()
+
+    @staticmethod
+    def _input(value: str, wid: str, placeholder: str = "") -> Input:
+        return Input(value, id=wid, placeholder=placeholder, compact=True)
 
     def _row(self, label: str, widget: Widget, key: str) -> Iterator[Widget]:
         with Horizontal(classes="field"):
@@ -139,8 +159,10 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
         except ValueError as exc:
             problems["port"] = str(exc)
         mounts: list[tuple[str, str]] = []
+        read_only: list[str] = []
         try:
             mounts = parse_mounts(value("folder"), value("more_folders"))
+            read_only = parse_read_only(value("more_folders"))
         except ValueError as exc:
             problems["more_folders"] = str(exc)
         env: dict[str, str] = {}
@@ -162,7 +184,10 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
             gpu=self.query_one("#gpu", Checkbox).value,
             restart_policy=choice("restart"),
             auto_remove=self.query_one("#auto_remove", Checkbox).value,
-            extra_ports=extra, create_folders=self.query_one("#create_folders", Checkbox).value)
+            extra_ports=extra, create_folders=self.query_one("#create_folders", Checkbox).value,
+            read_only=read_only, keep_home=self.query_one("#keep_home", Checkbox).value,
+            memory=value("memory").strip(), cpus=value("cpus").strip(),
+            shm_size=value("shm_size").strip())
         for key, text in validate(request, existing_names=self.existing_names,
                                   ports_in_use=self.ports_in_use, local_engine=self.local_engine).items():
             problems.setdefault(key, text)
@@ -175,7 +200,7 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
             box = self.query_one(f"#error-{key}", Static)
             box.update(f"⚠ {problems[key]}" if key in problems else "")
             box.display = key in problems
-        warning = launch_warnings(request)
+        warning = launch_warnings(request, local_engine=self.local_engine)
         self.query_one("#warning", Static).update("\n".join(warning))
         self.query_one("#command", Static).update(docker_run_command(request))
         self.query_one("#launch", Button).disabled = bool(problems) or self.running

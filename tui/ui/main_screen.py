@@ -6,23 +6,27 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TextArea
 
+from .. import heap
 from ..engine import ContainerSummary, EngineError, EngineInfo, parse_reference
+from ..engine.watcher import Changes, PendingChanges
 from ..jupyter.catalog import find_stack
 from ..jupyter.detect import is_jupyter_container
 from ..jupyter.launch import LaunchRequest, default_name, host_ids, launch_defaults
 from ..jupyter.launcher import LaunchResult, discover
-from ..jupyter.server import JupyterServer
+from ..jupyter.server import JupyterServer, NotOurServer, probe
 from ..logsetup import register_secret
 from .clipboard import open_in_browser
 from .containers import ContainerTable
@@ -31,7 +35,7 @@ from .images import ImageTable
 from .jobs import run_in_thread
 from .launch_form import LaunchForm
 from .log_pane import LogPane
-from .messages import ContainerChanged, ContainerRemoved, ContainerSelected, ImagesChanged, Snapshot
+from .messages import ContainerSelected, EngineNews, Snapshot
 from .offline_panel import OfflinePanel
 from .recent_screen import RecentScreen
 
@@ -41,15 +45,24 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AGE_REFRESH_SECONDS = 15
+# The engine's news reach the panes at most every NEWS_EVERY seconds, KEY_FIRST after the last
+# key, and in any case within NEWS_LATEST seconds (a key held down does not starve them).
+NEWS_EVERY = 0.2
+KEY_FIRST = 0.15
+NEWS_LATEST = 1.0
+# Shown first in the footer, whatever pane has the focus: what a narrow terminal must not cut.
+FOOTER_FIRST = ("launch", "copy-url", "help")
 
 
 class Discovered(Message):
-    """The URL of a Jupyter container was looked for (server None: not found yet)."""
+    """The URL of a Jupyter container was looked for (server None: not found yet). `answering`
+    is False when the URL is known but Jupyter does not accept its token yet (starting)."""
 
-    def __init__(self, container_id: str, server: JupyterServer | None) -> None:
+    def __init__(self, container_id: str, server: JupyterServer | None, answering: bool = True) -> None:
         super().__init__()
         self.container_id = container_id
         self.server = server
+        self.answering = answering
 
 
 class MainScreen(Screen[None]):
@@ -72,10 +85,26 @@ class MainScreen(Screen[None]):
         self._filter_target = "containers"
         self.last_launch: LaunchResult | None = None
         self._select_when_seen: str | None = None  # a launched container whose row is not in yet
+        self._news: PendingChanges | None = None  # the engine's changes, waiting to be shown
+        self._news_timer: Timer | None = None
+        self._news_since = self._news_shown_at = self._key_at = 0.0
+        # Jupyter containers whose URL is known but that do not answer (yet): id -> that server.
+        self._starting: dict[str, JupyterServer] = {}
+        self._heap_settled = False
 
     @property
     def jtui(self) -> JtuiApp:
         return cast("JtuiApp", self.app)
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """Textual lists the focused pane's keys first, so at 80 columns the footer cut launch,
+        copy URL and help; they come first here (keys are dispatched from the binding chain, not
+        from this order)."""
+        bindings = super().active_bindings
+        first = {key: b for key, b in bindings.items() if b.binding.id in FOOTER_FIRST}
+        ordered = sorted(first.items(), key=lambda kb: FOOTER_FIRST.index(kb[1].binding.id or ""))
+        return {**dict(ordered), **{key: b for key, b in bindings.items() if key not in first}}
 
     # --- layout -------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -115,7 +144,8 @@ class MainScreen(Screen[None]):
     # --- the engine's state, told by the app --------------------------------------------------
     def show_connected(self, info: EngineInfo, was_lost: bool) -> None:
         self.engine_bar.show_state("connected", info.endpoint,
-                                   f"Docker {info.version} (API {info.api_version}) {info.os}/{info.arch}")
+                                   f"{info.kind} (API {info.api_version}) {info.os}/{info.arch}"
+                                   + (" · NVIDIA runtime" if info.gpu_runtime else ""))
         self.offline.display = False
         if was_lost:
             self.notify("Reconnected to the engine; resynchronising.", timeout=3)
@@ -131,10 +161,72 @@ class MainScreen(Screen[None]):
                                 loaded=bool(self.containers.containers))
         self.log_pane.close_stream()
 
+    def show_stalled(self, since: float) -> None:
+        """The engine stopped answering (`since`: time.monotonic of its last answer). The panes
+        keep the last known state and the keys keep working; actions fail after the engine's
+        timeout if it stays frozen."""
+        self.engine_bar.show_stalled(since)
+
+    def show_answering(self, info: EngineInfo) -> None:
+        self.show_connected(info, was_lost=False)
+        self.notify("The Docker engine answers again; resynchronising.", timeout=3)
+
     # --- the engine's news --------------------------------------------------------------------
+    def on_engine_news(self, message: EngineNews) -> None:
+        # The panes are updated at most every NEWS_EVERY seconds, and not right after a key:
+        # each update makes the tables draw their visible rows again, and keys come first. A
+        # change after a quiet spell is shown at once; a burst waits, merged, for its turn.
+        self._news = message.pending
+        if self._news_timer is None:
+            self._news_since = time.monotonic()
+            self._show_news()
+
+    def on_key(self, event: events.Key) -> None:
+        self._key_at = time.monotonic()  # not handled here: the key goes on to its binding
+
+    def _show_news(self) -> None:
+        self._news_timer = None
+        now = time.monotonic()
+        due = min(max(self._news_shown_at + NEWS_EVERY, self._key_at + KEY_FIRST),
+                  self._news_since + NEWS_LATEST)
+        if due > now:
+            self._news_timer = self.set_timer(due - now, self._show_news)
+            return
+        changes = self._news.take() if self._news is not None else None
+        if changes is not None:
+            self._news_shown_at = now
+            self.apply_changes(changes)
+
     def on_snapshot(self, message: Snapshot) -> None:
-        self.containers.set_all(message.containers)
-        self.images.set_all(message.images)
+        self.apply_changes(Changes.full(message.containers, message.images))
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Bring the panes in line with what changed on the engine, in one go: only the rows of
+        the containers named are touched, except after a full re-list."""
+        containers = self.containers
+        for cid in changes.removed:
+            if self.log_pane.container and self.log_pane.container.id == cid:
+                self.log_pane.close_stream()
+            self.jtui.servers.forget(cid)
+            self._close_tunnel(cid)
+        if changes.snapshot:
+            containers.set_all(list(changes.containers.values()))
+            if not self._heap_settled:
+                # Start-up is over once the first lists are shown: see tui/heap.py.
+                self._heap_settled = True
+                self.call_after_refresh(heap.settle)
+        else:
+            containers.apply_changes(changes.containers.values(), changes.removed)
+        if changes.images is not None:
+            self.images.set_all(changes.images)
+        for cid, actions in changes.actions.items():
+            container = containers.containers.get(cid)
+            if container is not None:
+                self._container_news(container, actions)
+        if changes.snapshot:
+            self._after_relist()
+
+    def _after_relist(self) -> None:
         for cid, _ in list(self.jtui.servers.items()):
             if cid not in self.containers.containers:
                 self.jtui.servers.forget(cid)
@@ -146,45 +238,39 @@ class MainScreen(Screen[None]):
             self.log_pane.follow(selected, engine, since=self.log_pane.last_timestamp if same else None)
         self.jtui.schedule_resync()
 
-    def on_container_changed(self, message: ContainerChanged) -> None:
-        container = message.container
-        self.containers.upsert(container)
+    def _container_news(self, container: ContainerSummary, actions: tuple[str, ...]) -> None:
+        """What a container's events mean beyond its row: its Jupyter URL, the logs pane."""
         cid = container.id
         if cid == self._select_when_seen:
             self._select(cid)
-        action = message.event.base_action if message.event else ""
+        stopped = any(a in ("die", "stop", "kill") for a in actions)
+        started = any(a in ("start", "restart") for a in actions)
         if not container.running:
-            if self.jtui.servers.get(cid) is not None or action in ("die", "stop", "kill"):
+            if self.jtui.servers.get(cid) is not None or stopped:
                 self.jtui.servers.container_stopped(cid)  # a restart may bring another token/port
                 self.containers.set_url(cid, None)
-        elif action in ("start", "restart"):
+                self._close_tunnel(cid)
+        elif started:
             # A restart may bring another port: the URL is looked for again.
             self.jtui.servers.container_started(cid)
             self.containers.set_url(cid, None)
-        selected = cid == getattr(self.containers.selected, "id", None)
-        if selected:
+        if cid == getattr(self.containers.selected, "id", None):
             self._maybe_discover(container)
             self._show_details()
         following = self.log_pane.container is not None and self.log_pane.container.id == cid
-        if following and action in ("die", "kill", "stop") and not container.running:
-            # Follow streams can hang after the container exits: close them ourselves.
-            self.set_timer(0.5, self._close_logs_if_dead)
-        elif following and action in ("start", "restart") and self.jtui.engine is not None:
+        if following and started and self.jtui.engine is not None:
             self.log_pane.follow(container, self.jtui.engine, since=self.log_pane.last_timestamp)
+        if following and stopped and not container.running:
+            # Its stream ends once the engine has sent the rest (after a flood, that takes a
+            # while): the pane closes it only if it hangs silent instead.
+            self.log_pane.container_stopped()
 
-    def _close_logs_if_dead(self) -> None:
-        current = self.log_pane.container
-        if current and not self.containers.containers.get(current.id, current).running:
-            self.log_pane.close_stream()
-
-    def on_container_removed(self, message: ContainerRemoved) -> None:
-        if self.log_pane.container and self.log_pane.container.id == message.container_id:
-            self.log_pane.close_stream()
-        self.jtui.servers.forget(message.container_id)
-        self.containers.remove_container(message.container_id)
-
-    def on_images_changed(self, message: ImagesChanged) -> None:
-        self.images.set_all(message.images)
+    def _close_tunnel(self, cid: str) -> None:
+        """The ssh forward to a Jupyter that stopped or went (ssh:// engines)."""
+        engine = self.jtui.engine
+        if engine is not None and engine.tunnels is not None:
+            tunnels = engine.tunnels
+            run_in_thread(self, lambda: tunnels.close(cid), "close the ssh forward")
 
     @on(ContainerSelected)
     def _selection_moved(self, message: ContainerSelected) -> None:
@@ -196,16 +282,41 @@ class MainScreen(Screen[None]):
     def _show_details(self) -> None:
         c = self.containers.selected
         if c is None:
-            self.details.update("")
+            self.details.update(Text(self._empty_hint()))
             return
         server = self.jtui.servers.get(c.id)
+        starting = self._starting.get(c.id)
         if server:
-            text = f"◆ {c.name}: {server.url}   (u copy · o open)"
+            text = f"◆ {c.name} (u copy · o open): {self.shown_url(server)}"
+        elif starting is not None and c.running:
+            state = ("does not answer" if self.jtui.servers.gave_up(c.id)
+                     else "is starting: waiting for it to answer")
+            text = f"◆ {c.name}: Jupyter {state} at {starting.base}"
         elif is_jupyter_container(c):
             text = f"◆ {c.name}: Jupyter" + ("" if c.running else " (not running)")
         else:
             text = f"{c.name}: {c.image}"
-        self.details.update(Text(text, no_wrap=True, overflow="ellipsis"))
+        # Wraps rather than cuts: the URL with its token is what the user came for.
+        self.details.update(Text(text))
+
+    def _empty_hint(self) -> str:
+        """What to do when the containers pane shows nothing: the first run's path, or why."""
+        table = self.containers
+        if not self.jtui.connected and not table.containers:
+            return ""
+        if table.filter_text:
+            return f"No container matches '{table.filter_text}' (Esc clears the filter)."
+        if table.containers and not table.show_all:
+            return "No running containers (a shows all)."
+        return ("No containers yet. To start Jupyter: press 2, pick a stack (◆ local, ○ pulled "
+                "when you launch) and press l.")
+
+    def shown_url(self, server: JupyterServer) -> str:
+        """The URL as drawn: with its token, or the token masked when the settings say so (u and
+        o always use the real one)."""
+        if not self.jtui.config.mask_tokens or not server.token:
+            return server.url
+        return server.url.replace(server.token, server.token[:4] + "…")
 
     def _refresh_ages(self) -> None:
         self.containers.refresh_ages()
@@ -222,21 +333,41 @@ class MainScreen(Screen[None]):
         cid = container.id
 
         def look() -> None:
+            answering = True
             try:
                 server = discover(engine, cid)
+                # A URL is only shown once Jupyter accepts its token (after S or r it takes
+                # seconds). A remote engine's published port may not be reachable from here:
+                # there the URL is shown as found.
+                if server is not None and (engine.endpoint.is_local or engine.tunnels is not None):
+                    answering = probe(server, timeout=1.0)
+            except NotOurServer:
+                answering = False
             except Exception:  # whatever happened, the registry must hear the attempt ended
                 log.debug("discovery in %s failed", cid, exc_info=True)
                 server = None
-            self.post_message(Discovered(cid, server))
+            self.post_message(Discovered(cid, server, answering))
 
         run_in_thread(self, look, "find the Jupyter URL")
 
     def on_discovered(self, message: Discovered) -> None:
         cid, server = message.container_id, message.server
-        kept = self.jtui.servers.discovery_finished(cid, server)
-        if server is not None and kept:
+        if server is not None:
             register_secret(server.token)
-            self.containers.set_url(cid, server.url)
+        if server is not None and not message.answering:
+            # Counted as a try: after the registry's tries the row says Jupyter does not answer.
+            self.jtui.servers.discovery_finished(cid, None)
+            self._starting[cid] = server
+            gave_up = self.jtui.servers.gave_up(cid)
+            self.containers.set_url(cid, "not answering" if gave_up else "starting…")
+            self._show_details()
+            if not gave_up:
+                self.set_timer(self.jtui.servers.retry_in(cid) + 0.05, self._rediscover)
+            return
+        kept = self.jtui.servers.discovery_finished(cid, server)
+        self._starting.pop(cid, None)
+        if server is not None and kept:
+            self.containers.set_url(cid, self.shown_url(server))
             self._show_details()
         elif server is None:
             # Jupyter may still be starting: look again while it stays selected and running.
@@ -248,11 +379,19 @@ class MainScreen(Screen[None]):
             self._maybe_discover(selected)
 
     # --- keys ---------------------------------------------------------------------------------
+    NARROW = 110  # columns below which the panes stack
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < self.NARROW, "-narrow")
+
     def action_focus_pane(self, pane: str) -> None:
+        # On a narrow terminal the logs and images panes share one place: show the one asked for.
+        if pane in ("logs", "images"):
+            self.set_class(pane == "logs", "-show-logs")
         target = {"containers": self.containers, "images": self.images,
                   "logs": self.log_pane.log_view}.get(pane)
         if target is not None:
-            target.focus()
+            self.call_after_refresh(target.focus)  # once it is displayed again
 
     def _focused_pane(self) -> str:
         focused = self.focused
@@ -285,6 +424,7 @@ class MainScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         table = self.images if self._filter_target == "images" else self.containers
         table.set_filter(event.value)
+        self._show_details()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -313,7 +453,8 @@ class MainScreen(Screen[None]):
         return launch_defaults(image, base_name, existing_names=self._names(),
                                ports_in_use=self._ports_in_use(),
                                local=engine is not None and engine.endpoint.is_local,
-                               cwd=os.getcwd(), ids=host_ids())
+                               cwd=os.getcwd(), ids=host_ids(),
+                               rootless=engine is not None and engine.info.rootless)
 
     def open_launch_form(self, request: LaunchRequest) -> None:
         engine = self.jtui.require_engine("launch Jupyter")
@@ -324,12 +465,26 @@ class MainScreen(Screen[None]):
         self.app.push_screen(form, self._launched)
 
     def action_launch(self) -> None:
-        stack = self.images.selected_stack
-        image = self.images.selected_image
-        if self.focused is self.images and image is not None and stack is None:
-            ref = image.display_name
+        """Launch what the user chose in the images pane; when they chose nothing there, a local
+        Jupyter image, else minimal-notebook. Never an image without Jupyter by default."""
+        images = self.images
+        chosen = images.chosen
+        stack = images.selected_stack if chosen else None
+        image = images.selected_image if chosen else None
+        if stack is not None and not stack.has_jupyter:
+            self.notify(f"{stack.name} has no Jupyter in it (it is the base of the other stacks): "
+                        "pick another stack, e.g. minimal-notebook or scipy-notebook.",
+                        severity="warning", timeout=8)
+            return
+        if image is not None and stack is None:
+            ref = image.display_name  # a local image the user picked: theirs to choose
             base = parse_reference(ref).name or "jupyter"
         else:
+            if stack is None and image is None:
+                local = next((i for i in sorted(images.images.values(), key=lambda i: i.display_name)
+                              if (s := find_stack(i.display_name)) is not None and s.has_jupyter), None)
+                if local is not None:
+                    image, stack = local, find_stack(local.display_name)
             stack = stack or find_stack("minimal-notebook")
             assert stack is not None  # part of the catalog
             if image is not None and find_stack(image.display_name) is stack:
@@ -344,7 +499,7 @@ class MainScreen(Screen[None]):
             return
         register_secret(result.server.token)
         self.jtui.servers.set(result.container_id, result.server)
-        self.containers.set_url(result.container_id, result.server.url)
+        self.containers.set_url(result.container_id, self.shown_url(result.server))
         self._select(result.container_id)
         self._show_details()
         self.last_launch = result
@@ -352,8 +507,12 @@ class MainScreen(Screen[None]):
             self.jtui.recent.remember(result.request)
         except OSError as exc:
             self.notify(f"Could not remember this launch: {exc}", severity="warning")
-        self.notify(f"{result.request.name} is ready in {result.seconds:.1f}s: {result.server.url}\n"
+        url = self.shown_url(result.server)
+        self.notify(f"{result.request.name} is ready in {result.seconds:.1f}s: {url}\n"
                     "u copies the URL, o opens it.", title="Jupyter is ready", timeout=10)
+        if result.warning:
+            self.notify(result.warning, title="The folder is not writable", severity="warning",
+                        timeout=30)
 
     def _select(self, cid: str) -> None:
         """Put the cursor on a container's row, now or as soon as its row appears."""

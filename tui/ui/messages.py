@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from ..engine import ContainerSummary, Engine, EngineError, EngineEvent, ImageSummary
+from ..engine import ContainerSummary, Engine, EngineError, ImageSummary
+from ..engine.watcher import PendingChanges
 
 
 class EngineConnected(Message):
@@ -31,7 +32,7 @@ class EngineLost(Message):
 
 
 class Snapshot(Message):
-    """A full re-list: on connect, on every reconnect and as a slow safety net."""
+    """A full re-list from outside the watcher (fixed data in tests, a caller without a watcher)."""
 
     def __init__(self, containers: list[ContainerSummary], images: list[ImageSummary]) -> None:
         super().__init__()
@@ -39,23 +40,25 @@ class Snapshot(Message):
         self.images = images
 
 
-class ContainerChanged(Message):
-    def __init__(self, container: ContainerSummary, event: EngineEvent | None) -> None:
+class EngineNews(Message):
+    """Changes from the engine are waiting in `pending`: take them all at once. At most one of
+    these is on its way at a time, however fast the engine changes."""
+
+    def __init__(self, pending: PendingChanges) -> None:
         super().__init__()
-        self.container = container
-        self.event = event
+        self.pending = pending
 
 
-class ContainerRemoved(Message):
-    def __init__(self, container_id: str) -> None:
+class EngineStalled(Message):
+    """The engine stopped answering; `since` (time.monotonic) is when it last did."""
+
+    def __init__(self, since: float) -> None:
         super().__init__()
-        self.container_id = container_id
+        self.since = since
 
 
-class ImagesChanged(Message):
-    def __init__(self, images: list[ImageSummary]) -> None:
-        super().__init__()
-        self.images = images
+class EngineAnswering(Message):
+    """The engine answers again after a stall."""
 
 
 class ContainerSelected(Message):

@@ -17,20 +17,21 @@ class OfflinePanel(Static):
             title = "The Docker engine refuses you"
         else:
             title = "No Docker engine answers"
+        # What to do comes first and the retry right after: on a small terminal the engine's own
+        # (long) words are what gets cut, not the way out.
         text = Text()
-        text.append(f"{title}\n\n", style="bold red")
-        text.append("Endpoint: ", style="bold")
-        text.append(f"{endpoint or '?'}\n")
-        text.append("Engine said: ", style="bold")
-        text.append(f"{error.message}\n\n")
+        text.append(f"{title}", style="bold red")
+        text.append(f"  {endpoint or '?'}\n", style="bold")
         if error.hint:
             text.append("What to do: ", style="bold")
             text.append(f"{error.hint}\n")
-        text.append("\nOther engines: jtui --host ssh://user@host, --host tcp://host:2376, "
-                    "--context NAME, or DOCKER_HOST.\n", style="dim")
         if retry_in is not None:
             shown = ("The panes show the last known state; actions" if loaded else "Actions")
-            text.append(f"\nRetrying in {retry_in:g}s (press Ctrl+R to retry now). {shown} are "
-                        "disabled until the engine is back.", style="italic")
+            text.append(f"Retrying in {retry_in:g}s (Ctrl+R retries now). {shown} are disabled "
+                        "until the engine is back.\n", style="italic")
+        text.append("Engine said: ", style="bold")
+        text.append(f"{error.message}\n")
+        text.append("Other engines: jtui --host ssh://user@host, --host tcp://host:2376, "
+                    "--context NAME, or DOCKER_HOST.", style="dim")
         self.update(text)
         self.display = True

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..jupyter.launch import LaunchRequest
@@ -29,6 +29,7 @@ class RecentScreen(ModalScreen[LaunchRequest | None]):
                                    f"{r.mounts[0][0] if r.mounts else 'no folder'}"), id=str(i))
                        for i, r in enumerate(self.requests)]
             yield OptionList(*options, id="recent-list")
+        yield Footer()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.requests[int(event.option.id or 0)])

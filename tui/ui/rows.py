@@ -8,6 +8,7 @@ widgets so they can be tested (and property-tested) without a terminal.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from rich.text import Text
 
@@ -19,11 +20,14 @@ from ..logtext import clean_line
 STATE_STYLE = {"running": "green", "paused": "yellow", "restarting": "yellow", "created": "cyan",
                "exited": "red", "dead": "bold red", "removing": "magenta"}
 STATE_RANK = {"running": 0, "restarting": 1, "paused": 2, "created": 3, "exited": 4, "dead": 5}
-# Narrow, most-read columns first: the pane is often narrower than the whole row.
-CONTAINER_COLUMNS = (("mark", ""), ("name", "Name"), ("state", "State"), ("ports", "Ports"),
-                     ("age", "Age"), ("status", "Status"), ("image", "Image"), ("url", "Jupyter URL"))
+# Most-read columns first, Jupyter's state among them: the pane is often narrower than the row,
+# and what does not fit is scrolled to. The URL itself, token and all, is on the details line.
+CONTAINER_COLUMNS = (("mark", ""), ("name", "Name"), ("state", "State"), ("url", "Jupyter"),
+                     ("ports", "Ports"), ("age", "Age"), ("status", "Status"), ("image", "Image"))
 IMAGE_COLUMNS = (("mark", ""), ("name", "Image"), ("size", "Size"), ("about", "Age / about"))
 MAX_CELL = 60  # characters: one odd value (100 published ports) must not widen a column for ever
+NAME_CELL = 32  # a long name is cut in the table; the details line shows it whole
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 Cells = tuple[Text, ...]
 
@@ -42,14 +46,30 @@ def container_cells(c: ContainerSummary, *, jupyter: bool, marked: bool, url: st
         Text("◆", style="bold magenta") if jupyter else Text(" "))
     return (
         mark,
-        plain(c.name),
+        plain(c.name, limit=NAME_CELL),
         plain(c.state or "?", STATE_STYLE.get(c.state, "")),
+        jupyter_cell(url),
         plain(", ".join(str(p) for p in c.ports if p.host_port)),
         Text(humanize.age(c.created, now)),
         plain(c.status),
         plain(c.image),
-        plain(url or "", "underline cyan", limit=200),
     )
+
+
+def jupyter_cell(url: str | None) -> Text:
+    """Where a container's Jupyter stands, short: "ready :8888" once it answers (the address
+    only: the token is for the details line and `u`), else "starting…" / "not answering"."""
+    if not url:
+        return Text("")
+    if not url.startswith(("http://", "https://")):
+        return plain(url, "yellow" if url.startswith("starting") else "red")
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    where = f":{port}" if parts.hostname in LOOPBACK and port else parts.netloc
+    return plain(f"ready {where}", "green")
 
 
 def container_sort_key(c: ContainerSummary) -> tuple[int, str, str]:
