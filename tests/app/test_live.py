@@ -85,3 +85,15 @@ async def test_huge_line_and_flood_stay_bounded_and_responsive(engine, spec_fact
         assert "\x1b" not in junk and "\x01" not in junk and junk.endswith("red\ufffd")
         huge = next(l for l in app.log_pane.log_view.lines if l.startswith("yyyy"))
         assert len(huge) < 10_100 and "+90,000 characters" in huge
+
+
+async def test_the_age_of_a_young_container_keeps_up_with_the_clock(engine, busybox, config):
+    # Seen (tryout): a new container's age read "3s" for 10 s and more (ages were redrawn every
+    # 15 s). Under a minute old, they are redrawn every second.
+    app = create_app(config)
+    async with app.run_test(size=(170, 40)) as pilot:
+        await wait_for(pilot, lambda: busybox.id in app.containers._rendered, what="row")
+        seen = {str(app.containers.get_cell(busybox.id, "age"))}
+        await wait_for(pilot, lambda: seen.add(str(app.containers.get_cell(busybox.id, "age"))) or len(seen) >= 3,
+                   timeout=8, what="the age to move on twice")
+        assert all(age.endswith("s") for age in seen), seen

@@ -127,7 +127,12 @@ async def test_a_flood_keeps_keys_answering_and_the_end_is_told(engine, spec_fac
             # t turns timestamps on or off: the title says which.
             waits.append(await key_to_title(app, "t", lambda t, on=on: ("timestamps" in t) != on))
             await asyncio.sleep(0.1)
-        assert waits and max(waits) < 0.5, f"keys took up to {max(waits):.2f} s during the flood"
+        # Answering, not frozen (the bug: no answer until the flood was drawn, tens of seconds).
+        # The bound leaves room for a loaded CI machine; the figures come from
+        # benchmarks/log_flood.py (median 18-101 ms, max 184 ms on 2 cores) and, before
+        # tui/heap.py's gc.freeze(), up to 0.89 s here when other work shared the machine.
+        assert waits and max(waits) < 1.5, f"keys took up to {max(waits):.2f} s during the flood"
+        assert sorted(waits)[len(waits) // 2] < 0.3, f"keys took (s): {waits}"
         await wait_for(pilot, lambda: "container stopped" in title(app), timeout=60,
                        what="the pane saying the container stopped")
         assert "log ended (exit code 3)" in title(app), title(app)

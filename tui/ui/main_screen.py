@@ -139,7 +139,7 @@ class MainScreen(Screen[None]):
         else:
             self.show_connected(self.jtui.engine.info, was_lost=False)
         self.containers.focus()
-        self.set_interval(AGE_REFRESH_SECONDS, self._refresh_ages)
+        self.set_timer(1.0, self._refresh_ages)  # then every second or AGE_REFRESH_SECONDS
 
     # --- the engine's state, told by the app --------------------------------------------------
     def show_connected(self, info: EngineInfo, was_lost: bool) -> None:
@@ -321,6 +321,12 @@ class MainScreen(Screen[None]):
     def _refresh_ages(self) -> None:
         self.containers.refresh_ages()
         self.images.sync()
+        # Ages in seconds move every second: while a container is that young its age is redrawn
+        # each second (only rows whose text changed), else every AGE_REFRESH_SECONDS.
+        now = self.jtui.clock()
+        young = any(c.created is not None and (now - c.created).total_seconds() < 60
+                    for c in self.containers.containers.values())
+        self.set_timer(1.0 if young else AGE_REFRESH_SECONDS, self._refresh_ages)
 
     # --- Jupyter URLs of containers -----------------------------------------------------------
     def _maybe_discover(self, container: ContainerSummary) -> None:
