@@ -389,6 +389,8 @@ def test_launch_defaults_remote_lets_the_engine_pick_the_port():
     request = launch_defaults("i", "b", existing_names=set(), ports_in_use=set(), local=False,
                               cwd="/x", ids=(1000, 100))
     assert request.host_port is None
+    # Nor does it mount this machine's current folder: a path here means nothing there.
+    assert request.mounts == [] and request.root_dir == "/home/jovyan"
 
 
 def test_launch_defaults_skips_a_held_port(held_port, monkeypatch):

@@ -304,7 +304,9 @@ def launch_defaults(image: str, base_name: str, *, existing_names: set[str], por
         uid, gid = 0, 0
     port = first_free_port(LOCAL_ADDRESS, JUPYTER_PORT, ports_in_use) if local else None
     return LaunchRequest(image=image, name=default_name(base_name, existing_names), host_port=port,
-                         mounts=[(cwd, WORK_DIR)], uid=uid, gid=gid,
+                         # This machine's folder means nothing to a remote engine: there the
+                         # user names a folder on the engine's machine (or none).
+                         mounts=[(cwd, WORK_DIR)] if local else [], uid=uid, gid=gid,
                          run_as_user=local and uid != STACK_UID, shm_size=default_shm_size(image))
 
 

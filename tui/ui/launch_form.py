@@ -92,7 +92,8 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
                      ("all interfaces (0.0.0.0): reachable from the network", ALL_INTERFACES)],
                     value=r.bind_address, allow_blank=False, id="bind", compact=True), "bind")
                 yield from self._row("Folder", self._input(
-                    folder, "folder", "host folder mounted at /home/jovyan/work"), "folder")
+                    folder, "folder", "host folder mounted at /home/jovyan/work" if self.local_engine
+                    else "a folder on the engine's machine, mounted at /home/jovyan/work"), "folder")
                 yield from self._row("More folders", self._input(
                     format_more_mounts(r.mounts, r.read_only), "more_folders",
                     "/host/data:/home/jovyan/data:ro; condaenv:/opt/envs"), "more_folders")
