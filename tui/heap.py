@@ -3,8 +3,8 @@
 CPython's cyclic collector now and then runs a full pass over every object it tracks. After
 start-up that is ~120,000 objects (modules, classes, Textual's widgets and styles), and in a log
 flood, which makes and drops objects quickly, full passes came every second or so and each held
-the UI thread 0.5-0.6 s (measured: /tmp profile of tests/app/test_log_view.py's flood, gc
-callbacks): the keys waited that long.
+the UI thread 0.5-0.6 s (measured with gc callbacks around the flood of tests/app/test_log_view.py):
+the keys waited that long.
 
 `gc.freeze()` moves every object alive at that moment to a generation the collector never
 scans. It keeps nothing alive: an object still goes when its last reference does; only garbage

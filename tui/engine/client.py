@@ -379,9 +379,10 @@ class Engine:
             "labels": dict(spec.labels),
             "environment": dict(spec.environment),
             "ports": {k: v for k, v in spec.ports.items()},
-            # A source without a slash is a named volume (created by the engine if missing).
+            # A source without a slash is a named volume (created by the engine if missing), as
+            # the docker CLI reads `-v NAME:/path`.
             "mounts": [Mount(target=target, source=source,
-                             type="bind" if source.startswith("/") else "volume",
+                             type="volume" if "/" not in source else "bind",
                              read_only=target in spec.read_only)
                        for source, target in spec.binds],
             "auto_remove": spec.auto_remove,

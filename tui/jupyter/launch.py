@@ -237,7 +237,7 @@ def parse_cpus(text: str) -> str:
         value = float(text)
     except ValueError:
         raise ValueError("CPUs: a number such as 2 or 1.5") from None
-    if not 0.01 <= value <= 1024 or value != value:
+    if not 0.01 <= value <= 1024:  # NaN fails this too
         raise ValueError("CPUs: a number such as 2 or 1.5")
     return text
 
@@ -331,6 +331,11 @@ def run_as_label(uid: int | None, rootless: bool = False) -> str:
     return "Run as my user (files in the folder belong to you)"
 
 
+def run_as_box(uid: int | None) -> str:
+    """The "run as my user" checkbox as the form names it, for messages that point at it."""
+    return run_as_label(uid).split(" (")[0]
+
+
 def unwritable_folder(path: str, uid: int, gid: int) -> str:
     """Why a server running as uid:gid could not save into the folder `path` on this machine
     ("" when it can, or when the folder does not exist yet: it is created for that user)."""
@@ -356,7 +361,7 @@ def launch_warnings(request: LaunchRequest, *, local_engine: bool = True) -> lis
         for host, _ in request.mounts:
             why = "" if is_volume_name(host) else unwritable_folder(host, uid, gid)
             if why:
-                box = run_as_label(request.uid).split(" (")[0]  # the checkbox as the form names it
+                box = run_as_box(request.uid)
                 fix = f"untick '{box}'" if request.run_as_user else f"tick '{box}'"
                 warnings.append(f"{why}: {fix}, or pick a folder it can write to.")
                 break

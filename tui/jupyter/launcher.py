@@ -17,7 +17,7 @@ from .launch import (
     LaunchRequest,
     container_spec,
     is_volume_name,
-    run_as_label,
+    run_as_box,
     server_ids,
 )
 from .server import (
@@ -126,7 +126,7 @@ def write_check(engine: Engine, container_id: str, request: LaunchRequest) -> st
         return ""  # not known; the engine's trouble is said elsewhere
     if code == 0:
         return ""
-    box = run_as_label(request.uid).split(" (")[0]  # the checkbox as the form names it
+    box = run_as_box(request.uid)
     fix = (f"launch again without '{box}'" if request.run_as_user
            else f"launch again with '{box}' ticked")
     return (f"Jupyter (uid {uid}) cannot save into {host}: notebooks you create there will fail "
