@@ -67,6 +67,11 @@ class RemoteEngine:
     def url(self) -> str:
         return f"ssh://{USER}@{self.address}"
 
+    @property
+    def tcp_url(self) -> str:
+        """The same engine as a tcp:// endpoint (no TLS: a private veth in the tests only)."""
+        return f"tcp://{self.address}:2375"
+
     def docker(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
         """The docker CLI on the remote engine (through its socket, not ssh)."""
         return _run("docker", "-H", f"unix://{self.socket}", *args, **kwargs)
@@ -100,6 +105,8 @@ class RemoteEngine:
             ["nsenter", "-t", ns, "-n", "dockerd", "--config-file", str(r / "daemon.json"),
              "--data-root", str(r / "data"), "--exec-root", str(r / "exec"),
              "--pidfile", str(r / "dockerd.pid"), "-H", f"unix://{self.socket}",
+             # Also plain TCP on the netns' own address: a tcp:// engine on "another machine".
+             "-H", f"tcp://{self.address}:2375",
              "--group", GROUP, "--bip", "172.31.250.1/24"],
             stdin=subprocess.DEVNULL, stdout=(r / "dockerd.log").open("w"), stderr=subprocess.STDOUT,
             start_new_session=True)
@@ -120,7 +127,7 @@ class RemoteEngine:
              "-E", str(r / "sshd.log"))
         # The client: what a user's ~/.ssh/config says, and `ssh` that reads it.
         (r / "ssh_config").write_text(
-            f"Host {self.address}\n  IdentityFile {r / 'client_key'}\n"
+            f"Host {self.address}\n  User {USER}\n  IdentityFile {r / 'client_key'}\n"
             f"  UserKnownHostsFile {r / 'known_hosts'}\n  StrictHostKeyChecking accept-new\n"
             "  BatchMode yes\n  ConnectTimeout 10\n")
         (r / "bin").mkdir()

@@ -31,6 +31,7 @@ from textual.worker import WorkerFailed
 
 from .config import AppConfig, state_dir
 from .engine import Engine, EngineError
+from .engine.choices import EngineChoice, EngineMemory, available_engines
 from .engine.jobs import Done, Failed, Job
 from .engine.watcher import Changes, EngineWatcher, PendingChanges
 from .jupyter.recent import RecentLaunches
@@ -38,9 +39,14 @@ from .jupyter.servers import ServerRegistry
 from .logsetup import log_path
 from .ui.clipboard import copy_native
 from .ui.containers import ContainerTable
+from .ui.details_screen import DetailsScreen
+from .ui.disk_screen import DiskScreen
+from .ui.engine_picker import EnginePicker
 from .ui.help_screen import HelpScreen
 from .ui.images import ImageTable
+from .ui.installed_screen import InstalledScreen
 from .ui.jobs import BackgroundFailed, JobRunner, JobUpdate, run_in_thread
+from .ui.kernels_screen import KernelsScreen
 from .ui.keyed_table import KeyedTable
 from .ui.keys import KeyRow, check_keymap, key_rows
 from .ui.lifetime import DaemonThreadExecutor, TerminalWatch, exit_now
@@ -55,6 +61,7 @@ from .ui.messages import (
     EngineUnreachableNow,
     Snapshot,
 )
+from .ui.volumes import VolumeTable
 
 log = logging.getLogger(__name__)
 crash_log = logging.getLogger("jtui.crash")
@@ -87,31 +94,44 @@ class _Listener:
     def __init__(self, app: JtuiApp) -> None:
         self.app = app
         self.pending = PendingChanges()
+        # False once the user switched to another engine: the old watcher may still be finishing
+        # a connect or a read, and nothing it says may reach the screen after the switch.
+        self.active = True
+
+    def _post(self, message: Message) -> None:
+        if self.active:
+            message.listener = self  # type: ignore[attr-defined]  # who said it: checked on arrival
+            self.app.post_message(message)
 
     def connected(self, engine: Engine) -> None:
-        self.app.post_message(EngineConnected(engine))
+        if self.active:
+            self._post(EngineConnected(engine))
+        else:
+            engine.close()  # connected just as the user switched away: not kept
 
     def unreachable(self, error: EngineError, retry_in: float, attempt: int) -> None:
-        self.app.post_message(EngineUnreachableNow(error, retry_in, attempt))
+        self._post(EngineUnreachableNow(error, retry_in, attempt))
 
     def lost(self, error: EngineError) -> None:
-        self.app.post_message(EngineLost(error))
+        self._post(EngineLost(error))
 
     def changes(self, changes: Changes) -> None:
-        if self.pending.put(changes):
+        if self.active and self.pending.put(changes):
             self.app.main.post_message(EngineNews(self.pending))
 
     def stalled(self, since: float) -> None:
-        self.app.post_message(EngineStalled(since))
+        self._post(EngineStalled(since))
 
     def answering(self) -> None:
-        self.app.post_message(EngineAnswering())
+        self._post(EngineAnswering())
 
 
 def key_sources() -> list[tuple[str, type]]:
     """Where keys are bound, in the order the help screen, the palette and README show them."""
     return [("everywhere", JtuiApp), ("main screen", MainScreen), ("tables", KeyedTable),
-            ("containers", ContainerTable), ("images", ImageTable), ("logs", LogPane)]
+            ("containers", ContainerTable), ("images", ImageTable), ("logs", LogPane),
+            ("volumes", VolumeTable), ("details", DetailsScreen), ("disk usage", DiskScreen),
+            ("kernels", KernelsScreen), ("keep what I installed", InstalledScreen)]
 
 
 class JtuiApp(App[int]):
@@ -121,6 +141,8 @@ class JtuiApp(App[int]):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("ctrl+r", "retry", "Retry engine", show=False, id="retry-engine"),
+        Binding("E", "switch_engine", "Switch engine", show=False, id="switch-engine",
+                tooltip="Switch engine: docker contexts, DOCKER_HOST, engine URLs used before"),
     ]
 
     def __init__(self, config: AppConfig, *, connect: Callable[[], Engine] | None = None,
@@ -134,6 +156,7 @@ class JtuiApp(App[int]):
         self.connected = False
         self.connect_attempts = 0
         self.watcher: EngineWatcher | None = None
+        self.listener: _Listener | None = None
         self.servers = ServerRegistry()
         self.recent = RecentLaunches(state_dir())
         self.main = MainScreen()
@@ -175,8 +198,7 @@ class JtuiApp(App[int]):
         for problem in self.config.problems:
             self.notify(problem, title="Settings", severity="warning", timeout=10)
         if self.live:
-            self.watcher = EngineWatcher(self._connect, _Listener(self))
-            run_in_thread(self, self.watcher.run, "engine events")
+            self._watch()
         if not self.is_headless:
             # Textual reads fd 0 and draws on fd 2 (stderr); 1 is the same terminal, normally.
             self.terminal_watch = TerminalWatch([0, 1, 2], self._terminal_lost).start()
@@ -191,7 +213,55 @@ class JtuiApp(App[int]):
             self.engine.close()
 
     # --- the live link ------------------------------------------------------------------------
+    def _watch(self) -> None:
+        self.listener = _Listener(self)
+        self.watcher = EngineWatcher(self._connect, self.listener)
+        run_in_thread(self, self.watcher.run, "engine events")
+
+    def _stale(self, message: Message) -> bool:
+        """Said by the watcher of an engine the user switched away from."""
+        listener = getattr(message, "listener", None)
+        return listener is not None and listener is not self.listener
+
+    def action_switch_engine(self) -> None:
+        memory = EngineMemory(state_dir())
+        current = self.engine.endpoint if self.engine is not None else None
+
+        def chosen(choice: EngineChoice | None) -> None:
+            if choice is not None:
+                memory.remember(choice)
+                self.switch_engine(choice)
+
+        # Reads the docker CLI's context files and ours: local and small, no engine call.
+        self.push_screen(EnginePicker(available_engines(memory), current), chosen)
+
+    def switch_engine(self, choice: EngineChoice) -> None:
+        """Leave the current engine (its streams, forwards and servers) and follow `choice`."""
+        host, context = choice.as_config()
+        self.config.host, self.config.context = host, context
+        old_watcher, old_engine = self.watcher, self.engine
+        if self.listener is not None:
+            self.listener.active = False
+        self.engine, self.connected, self.watcher = None, False, None
+        # Every Jupyter row knows its engine: the servers (tokens, forwards) of the old one go.
+        self.servers = ServerRegistry()
+        self.main.engine_switched(choice.label)
+
+        def leave() -> None:
+            if old_watcher is not None:
+                old_watcher.stop()
+            if old_engine is not None:
+                old_engine.close()  # also closes its ssh forwards
+
+        run_in_thread(self, leave, "leave the engine")
+        self._connect = lambda: Engine.connect(host, context)
+        log.info("switching to the engine %s", choice.label)
+        if self.live:
+            self._watch()
+
     def on_engine_connected(self, message: EngineConnected) -> None:
+        if self._stale(message):
+            return
         was_lost = self._ever_connected and not self.connected
         self.engine = message.engine
         self.connected = True
@@ -200,6 +270,8 @@ class JtuiApp(App[int]):
         self.main.show_connected(message.engine.info, was_lost)
 
     def on_engine_unreachable_now(self, message: EngineUnreachableNow) -> None:
+        if self._stale(message):
+            return
         self.connected = False
         self.connect_attempts = message.attempt
         if message.attempt == 1:
@@ -207,16 +279,22 @@ class JtuiApp(App[int]):
         self.main.show_unreachable(message.error, message.retry_in, message.attempt)
 
     def on_engine_lost(self, message: EngineLost) -> None:
+        if self._stale(message):
+            return
         self.connected = False
         log.warning("engine lost: %s", message.error)
         self.main.show_lost(message.error)
 
     def on_engine_stalled(self, message: EngineStalled) -> None:
+        if self._stale(message):
+            return
         if self.connected:
             log.warning("the engine stopped answering")
             self.main.show_stalled(message.since)
 
     def on_engine_answering(self, message: EngineAnswering) -> None:
+        if self._stale(message):
+            return
         if self.connected and self.engine is not None:
             log.info("the engine answers again")
             self.main.show_answering(self.engine.info)
@@ -418,7 +496,8 @@ class JtuiApp(App[int]):
         if screen is not self.main:
             return
         nodes = {"everywhere": self, "main screen": self.main, "containers": self.main.containers,
-                 "tables": self.main.containers, "images": self.main.images, "logs": self.main.log_pane}
+                 "tables": self.main.containers, "images": self.main.images, "logs": self.main.log_pane,
+                 "volumes": self.main.volumes}
         for row in self.help_rows():
             node = nodes.get(row.where)
             if node is None or not row.show_in_palette:

@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "follow their logs and manage the containers and images around them.",
         epilog="The engine is found like the docker CLI finds it: --host, --context, DOCKER_HOST,\n"
                "DOCKER_CONTEXT or the CLI's current context, else the local socket.\n\n"
+               "`jtui launch [FOLDER]` launches the folder's saved .jtui/launch.toml without the UI\n"
+               "(see `jtui launch --help`).\n\n"
                "Log file (attach it to a bug report; no token is ever written to it):\n"
                f"  {log_path()}\n")
     parser.add_argument("-H", "--host", help="engine URL: unix:///path, tcp://host:2376, ssh://user@host")
@@ -80,6 +82,15 @@ def describe_endpoint(config: AppConfig, host_from_flag: bool, context_from_flag
 def main(argv: list[str] | None = None) -> int:
     """The `jtui` command (argv None: the process's own arguments), or a run for a caller in
     Python (a list), which gets the exit code back instead of the process ending."""
+    raw = sys.argv[1:] if argv is None else argv
+    if raw[:1] == ["launch"]:
+        # `jtui launch [FOLDER]`: the folder's saved launch without the terminal UI.
+        from .launch_command import main as launch_main
+
+        try:
+            return launch_main(raw[1:])
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
     parser = build_parser()
     args = parser.parse_args(argv)
     check_args(parser, args)
@@ -99,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .config import load_config
+    from .config import load_config, state_dir
+    from .engine.choices import EngineMemory, remembered_for_start
 
     config = load_config(Path(args.config) if args.config else None)
     # A flag beats the settings file, and the other way of naming an engine from the file with it
@@ -108,20 +120,31 @@ def _run(args: argparse.Namespace) -> int:
         config.host, config.context = args.host.strip(), None
     if args.context is not None:
         config.context, config.host = args.context.strip(), None
+    # Imported by docker-py and requests for what jtui never needs (0.1 s, 18 MB): not until used
+    # (before tui.engine below imports docker-py).
+    defer_unused_imports()
+    remembered = None
+    if config.host is None and config.context is None:
+        # Nothing names an engine: the one picked in jtui last time (E), unless DOCKER_HOST or
+        # DOCKER_CONTEXT say otherwise for this shell.
+        remembered = remembered_for_start(EngineMemory(state_dir()))
+        if remembered is not None:
+            config.host, config.context = remembered.as_config()
+    elif args.host is not None:
+        EngineMemory(state_dir()).add_host(config.host or "")
     config.debug = config.debug or args.debug
     path = setup_logging(debug=config.debug)
     install_excepthook()
     log.info("jtui %s starting (Python %s, %s), engine endpoint: %s; log file %s%s", __version__,
              platform.python_version(), platform.platform(terse=True),
-             describe_endpoint(config, args.host is not None, args.context is not None), path,
+             (f"{remembered.label} (picked in jtui last time)" if remembered else
+              describe_endpoint(config, args.host is not None, args.context is not None)), path,
              ", debug" if config.debug else "")
     found = config.source is not None and config.source.is_file()
     log.info("Settings: %s%s", config.source, "" if found else " (no such file: the defaults)")
     for problem in config.problems:
         log.warning("Settings: %s", problem)
 
-    # Imported by docker-py and requests for what jtui never needs (0.1 s, 18 MB): not until used.
-    defer_unused_imports()
     from .app import create_app  # here, not at the top: textual and docker-py take time to import
 
     app = create_app(config)

@@ -67,7 +67,7 @@ async def test_log_filter_timestamps_wrap_and_save(engine, spec_factory, config,
         app.containers.move_cursor(row=app.containers.get_row_index(d.id))
         await wait_for(pilot, lambda: "pear-4" in app.log_pane.log_view.lines)
         await pilot.press("3")
-        await pilot.press("slash")
+        await pilot.press("ampersand")  # / searches; & filters
         await pilot.press(*"apple")
         assert [l for l in app.log_pane.log_view.lines] == [f"apple-{i}" for i in range(5)]
         await pilot.press("enter")

@@ -97,6 +97,14 @@ async def test_launch_on_a_remote_engine_through_an_ssh_forward(remote, tmp_path
         await select_container(app, pilot, cid)
         await pilot.press("u")
         assert app.clipboard == server.url
+        # A forward that dies (ssh killed, network gone) is made again, and said so.
+        app.engine.tunnels._tunnels[cid].process.kill()
+        await wait_for(pilot, lambda: getattr(app.servers.get(cid), "port", server.port) != server.port,
+                       timeout=20, what="the forward made again")
+        remade = app.servers.get(cid)
+        assert remade.port == app.engine.tunnels.local_port(cid) and _http(remade.url) == 200
+        assert any("made it again" in n.message for n in app._notifications)
+        server = remade
         # Stopping the container closes its forward.
         await pilot.press("s")
         await wait_for(pilot, lambda: app.engine.tunnels.local_port(cid) is None, timeout=60,
@@ -153,3 +161,130 @@ def test_short_commands_over_ssh_do_not_break_the_connection(remote, spec_factor
         assert engine.inspect_container(c.id).summary.running  # the shared connection still works
     finally:
         engine.close()
+
+
+async def test_switching_engines_inside_the_app(remote, busybox, tmp_path, monkeypatch):
+    """E lists the engines; a typed ssh:// URL connects there and only its containers show; the
+    local socket picked from the list brings the local ones back; the pick is remembered."""
+    from tui.engine.choices import EngineMemory
+    from tui.ui.engine_picker import EnginePicker
+
+    monkeypatch.setenv("JTUI_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.chdir(tmp_path)
+    name = f"remote-only-{os.getpid()}"
+    remote.docker("create", "--name", name, "--label", "org.jtui.test=1", STACK, "true")
+    app = create_app(AppConfig(resync_seconds=3600))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: busybox.id in app.containers.containers, timeout=30, what="local rows")
+        await pilot.press("E")
+        await wait_for(pilot, lambda: isinstance(app.screen, EnginePicker), what="picker")
+        assert app.screen.query("#engine-list")
+        app.screen.query_one("#engine-url", Input).focus()
+        app.screen.query_one("#engine-url", Input).value = remote.url
+        await pilot.press("enter")
+
+        def remote_rows() -> bool:
+            names = {c.name for c in app.containers.containers.values()}
+            return app.connected and name in names and busybox.id not in app.containers.containers
+
+        await wait_for(pilot, remote_rows, timeout=40, what="the remote engine's rows only")
+        assert app.engine.endpoint.url == remote.url
+        assert remote.address in app.main.engine_bar.endpoint
+        last = EngineMemory(tmp_path / "state").last()
+        assert last is not None and last.as_config() == (remote.url, None)
+
+        await pilot.press("E")
+        await wait_for(pilot, lambda: isinstance(app.screen, EnginePicker), what="picker again")
+        engines = app.screen.query_one("#engine-list")
+        engines.highlighted = 0  # the local socket comes first
+        engines.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.connected and busybox.id in app.containers.containers
+                       and name not in {c.name for c in app.containers.containers.values()},
+                       timeout=30, what="the local rows back")
+        assert EngineMemory(tmp_path / "state").last().kind == "default"
+        assert EngineMemory(tmp_path / "state").hosts() == [remote.url]
+    remote.docker("rm", "-f", name)
+
+
+def test_a_tcp_engine_elsewhere_gets_the_tunnel_command_that_works(remote, tmp_path):
+    """tcp:// engine on another machine: Jupyter stays on that machine's loopback; the launch
+    checks readiness from inside the container and hands over the `ssh -L` command; run as given
+    (with the user's ssh config), it makes the URL answer here. A missing folder is created on
+    the engine's machine, owned by the notebook user."""
+    import subprocess
+    import time
+
+    from tui.engine import Engine
+    from tui.jupyter.launch import LaunchRequest
+    from tui.jupyter.launcher import Ready, launch
+
+    engine = Engine.connect(host=remote.tcp_url)
+    name = f"tcp-{os.getpid()}"
+    # Missing on "the engine's machine": made there, for the user Jupyter runs as.
+    folder = tmp_path / "made-there" / "notebooks"
+    request = LaunchRequest(STACK, name, host_port=None, mounts=[(str(folder), "/home/jovyan/work")],
+                            create_folders=True)
+    tunnel = None
+    try:
+        assert engine.tunnels is None and not engine.endpoint.is_local
+        steps = list(launch(engine, request, ready_timeout=90))
+        ready = steps[-1]
+        assert isinstance(ready, Ready)
+        port = ready.server.port
+        assert ready.server.host == "127.0.0.1"
+        assert ready.tunnel == f"ssh -N -L {port}:127.0.0.1:{port} {remote.address}"
+        assert (folder.stat().st_uid, folder.stat().st_gid) == (1000, 100)
+        assert ready.warning == ""  # the notebook user could write there
+        # Not reachable here before the tunnel: the engine published on its own loopback only.
+        assert not _reachable("127.0.0.1", port)
+        tunnel = subprocess.Popen(ready.tunnel.split() + ["-o", "ExitOnForwardFailure=yes"],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 20
+        while not _reachable("127.0.0.1", port) and time.monotonic() < deadline:
+            assert tunnel.poll() is None, tunnel.stderr.read()
+            time.sleep(0.1)
+        assert _http(f"http://127.0.0.1:{port}/api/status", token=ready.server.token) == 200
+        assert _http(f"http://127.0.0.1:{port}/api/status", token="wrong") == 403
+    finally:
+        if tunnel is not None:
+            tunnel.terminate()
+            tunnel.wait(10)
+        remote.docker("rm", "-f", name)
+        engine.close()
+
+
+def test_jtui_launch_holds_the_ssh_forward_until_ctrl_c(remote, tmp_path):
+    """`jtui launch -H ssh://...`: the printed URL is local and answers while the command runs
+    (it holds jtui's ssh forward); Ctrl+C closes the forward, the container keeps running."""
+    import select
+    import signal
+    import subprocess
+    import sys
+
+    from tui.jupyter.launch import LaunchRequest
+    from tui.jupyter.recipe import Recipe, save_recipe
+
+    folder = tmp_path / "proj"
+    folder.mkdir()
+    name = f"cli-{os.getpid()}"
+    save_recipe(Recipe(LaunchRequest(STACK, name, host_port=None)), folder)
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "launch", str(folder), "-H", remote.url,
+                             "--no-copy"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], 120)
+        assert ready, "no URL within 120 s"
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), (url, proc.poll())
+        port = int(url.split(":")[2].split("/")[0])
+        assert _http(url) == 200
+        assert proc.poll() is None  # still holding the forward
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0, proc.stderr.read()
+        assert not _reachable("127.0.0.1", port)
+        assert remote.docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip() == "true"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        remote.docker("rm", "-f", name)

@@ -33,6 +33,14 @@ have chromium || need_pkgs+=(chromium)
 # sshd for the "remote" engine over SSH (tests/remote.py): a second dockerd in its own network
 # namespace. Installing it starts no host sshd here (no init system runs it).
 [ -x /usr/sbin/sshd ] || need_pkgs+=(openssh-server)
+# Other engines for the launch tests (tests/podman.py, tests/rootless.py): Podman's Docker-compatible
+# service, and rootless Docker (docker.io ships dockerd-rootless.sh; it needs these three).
+have podman || need_pkgs+=(podman)
+have newuidmap || need_pkgs+=(uidmap)
+have slirp4netns || need_pkgs+=(slirp4netns)
+have rootlesskit || need_pkgs+=(rootlesskit)
+# Compose for the project menu's up/down tests: the plugin if present, else Debian's docker-compose.
+{ have docker-compose || { have docker && docker compose version >/dev/null 2>&1; }; } || need_pkgs+=(docker-compose)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     if is_root_debian; then
         log "installing ${need_pkgs[*]}"

@@ -44,6 +44,7 @@ from tui.jupyter.launch import (
     parse_port,
     parse_read_only,
     port_is_free,
+    run_as_box,
     run_as_label,
     server_ids,
     unwritable_folder,
@@ -679,3 +680,28 @@ def test_x_runs_shell_syntax_through_sh(typed, argv):
     from tui.ui.containers import command_argv
 
     assert command_argv(typed) == argv
+
+
+def test_on_a_rootless_engine_the_warning_names_the_box_the_form_shows(tmp_path):
+    # Even a user whose own uid is 1000 owns nothing the container's uid 1000 is on the host.
+    request = LaunchRequest("quay.io/jupyter/base-notebook", "jl", mounts=[(str(tmp_path), "/home/jovyan/work")],
+                            run_as_user=False, uid=0, gid=0)
+    (warning,) = launch_warnings(request, rootless=True)
+    box = run_as_box(0, rootless=True)
+    assert box == "Run as root in the container"
+    assert run_as_label(0, rootless=True).startswith(box)
+    assert f"tick '{box}'" in warning and str(tmp_path) in warning
+    request.run_as_user = True
+    assert launch_warnings(request, rootless=True) == []
+    # A named volume is not a host folder: nothing to say.
+    request.run_as_user, request.mounts = False, [("condaenv", "/opt/conda")]
+    assert launch_warnings(request, rootless=True) == []
+
+
+def test_the_root_recipe_shares_a_runtime_dir_the_healthcheck_finds():
+    request = LaunchRequest("quay.io/jupyter/base-notebook", "jl", run_as_user=True, uid=0, gid=0)
+    env = container_spec(request, "t" * 48).environment
+    assert env["NB_USER"] == "root" and "--allow-root" in env["NOTEBOOK_ARGS"]
+    assert env["JUPYTER_RUNTIME_DIR"] == "/tmp/jupyter-runtime"
+    request.uid = request.gid = 4321
+    assert "JUPYTER_RUNTIME_DIR" not in container_spec(request, "t" * 48).environment

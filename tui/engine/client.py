@@ -222,6 +222,22 @@ class Engine:
         return ContainerDetails.from_inspect(self.api.inspect_container(container_id))
 
     @_engine_call
+    def processes(self, container_id: str, ps_args: str = "") -> tuple[list[str], list[list[str]]]:
+        """The container's processes as the engine's `top` lists them: (titles, rows). `ps_args`
+        ("-o pid,rss,args") go to the `ps` the engine runs on its own host."""
+        raw = self.api.top(container_id, ps_args=ps_args or None)
+        raw = raw if isinstance(raw, dict) else {}
+        return ([str(t) for t in raw.get("Titles") or []],
+                [[str(v) for v in row] for row in raw.get("Processes") or [] if isinstance(row, list)])
+
+    @_engine_call
+    def memory_state(self, container_id: str) -> tuple[int, bool]:
+        """(memory limit in bytes, 0 when none; whether the OOM killer ended its last run)."""
+        raw = self.api.inspect_container(container_id)
+        host, state = raw.get("HostConfig") or {}, raw.get("State") or {}
+        return int(host.get("Memory") or 0), state.get("OOMKilled") is True
+
+    @_engine_call
     def inspect_image(self, reference: str) -> ImageSummary:
         return ImageSummary.from_inspect(self.api.inspect_image(reference))
 
@@ -494,6 +510,53 @@ class Engine:
         return (int(code) if code is not None else -1,
                 out.decode("utf-8", "replace") if isinstance(out, bytes) else str(out))
 
+    @_engine_call
+    def run_capture(self, image: str, argv: list[str], *, user: str | None = None,
+                    timeout: float = 300) -> tuple[int, str]:
+        """Run argv in a throwaway container of `image`: its entrypoint replaced by argv[0], no
+        network, removed afterwards (like `docker run --rm`, but removed only once its output is
+        read). Returns (exit code, stdout)."""
+        container = self.api.create_container(
+            image, command=argv[1:], entrypoint=argv[:1], user=user or "", network_disabled=True,
+            labels={"org.jtui.throwaway": "1"},
+            host_config=self.api.create_host_config(network_mode="none"))["Id"]
+        try:
+            self.api.start(container)
+            code = self.api.wait(container, timeout=timeout).get("StatusCode")
+            out = self.api.logs(container, stdout=True, stderr=False)
+        finally:
+            try:
+                self.api.remove_container(container, force=True)
+            except Exception:  # the run's own outcome (or error) is what the caller needs
+                log.warning("could not remove the throwaway container %s", container, exc_info=True)
+        return (int(code) if code is not None else -1,
+                out.decode("utf-8", "replace") if isinstance(out, bytes) else str(out))
+
+    @_engine_call
+    def ensure_folder(self, image: str, path: str, uid: int, gid: int) -> bool:
+        """Make `path` on the engine's machine (not this one: a remote engine's folders are
+        where it runs), owned by uid:gid, if it is missing; True if it was made. Done by a
+        throwaway root container of `image` that sees the host's / (the only way through the
+        API alone); an existing folder is left as it is."""
+        script = 'd="/host$1"; [ -d "$d" ] && exit 3; mkdir -p "$d" && chown "$2" "$d"'
+        container = self.api.create_container(
+            image, command=["-c", script, "sh", path, f"{uid}:{gid}"], entrypoint=["sh"],
+            user="0:0", network_disabled=True, labels={"org.jtui.throwaway": "1"},
+            host_config=self.api.create_host_config(network_mode="none", binds=["/:/host"]))["Id"]
+        try:
+            self.api.start(container)
+            code = self.api.wait(container, timeout=60).get("StatusCode")
+            if code not in (0, 3):
+                said = self.api.logs(container, stdout=True, stderr=True)
+                raise EngineError(f"Could not create the folder {path} on the engine's machine: "
+                                  + said.decode("utf-8", "replace").strip()[-300:])
+        finally:
+            try:
+                self.api.remove_container(container, force=True)
+            except Exception:
+                log.warning("could not remove the throwaway container %s", container, exc_info=True)
+        return code == 0
+
     # --- images from containers and Dockerfiles ----------------------------------------------
     @_engine_call
     def commit(self, container_id: str, repository: str, tag: str = "latest",
@@ -503,7 +566,9 @@ class Engine:
         return str(result.get("Id", ""))
 
     def build(self, dockerfile: str, tag: str, files: dict[str, bytes] | None = None,
-              cancel: threading.Event | None = None) -> Iterator[str | BuildResult]:
+              cancel: threading.Event | None = None,
+              buildargs: dict[str, str] | None = None,
+              labels: dict[str, str] | None = None) -> Iterator[str | BuildResult]:
         """Build from Dockerfile text plus optional context files; yields output lines, then a
         BuildResult. A failing step raises BuildFailed naming that step; a lost engine raises
         EngineUnreachable."""
@@ -514,7 +579,8 @@ class Engine:
         try:
             try:
                 for msg in client.api.build(fileobj=context, custom_context=True, tag=tag, rm=True,
-                                            forcerm=True, decode=True):
+                                            forcerm=True, decode=True, buildargs=buildargs or None,
+                                            labels=labels or None):
                     if cancel is not None and cancel.is_set():
                         raise Cancelled("Build cancelled")
                     if "errorDetail" in msg or "error" in msg:

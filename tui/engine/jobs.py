@@ -96,7 +96,8 @@ def exec_job(engine: Engine, container_id: str, argv: list[str], user: str | Non
 
 
 def build_job(engine: Engine, dockerfile: str, tag: str,
-              files: Callable[[], dict[str, bytes]] | None = None) -> Job:
+              files: Callable[[], dict[str, bytes]] | None = None,
+              buildargs: dict[str, str] | None = None) -> Job:
     """Build `tag`; the Dockerfile is shown first. `files` is read inside the job (it may be a
     folder of wheels: reading it is part of the long work)."""
 
@@ -105,7 +106,7 @@ def build_job(engine: Engine, dockerfile: str, tag: str,
             yield Line(text, "status")
         yield Line("", "status")
         context = files() if files is not None else {}
-        for item in engine.build(dockerfile, tag, files=context, cancel=cancel):
+        for item in engine.build(dockerfile, tag, files=context, cancel=cancel, buildargs=buildargs):
             if isinstance(item, BuildResult):
                 yield Done(f"Built {tag} ({item.image_id[7:19]}).", item)
             else:

@@ -182,6 +182,10 @@ class ContainerSummary:
     ports: tuple[PortBinding, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
     command: str = ""
+    # From inspect only (the list call does not say): killed for memory, and the memory limit
+    # in bytes (0: none). None: not known, as for rows from the list call.
+    oom_killed: bool | None = None
+    memory_limit: int = 0
 
     @property
     def short_id(self) -> str:
@@ -278,6 +282,8 @@ class ContainerDetails:
             ports=_ports_from_inspect(net.get("Ports")),
             labels=_labels(config.get("Labels")),
             command=" ".join(str(p) for p in command),
+            oom_killed=state.get("OOMKilled") is True,
+            memory_limit=_int(_dict(raw.get("HostConfig")).get("Memory")) or 0,
         )
         mounts = tuple((_str(m.get("Source")) or _str(m.get("Name")), _str(m.get("Destination")))
                        for m in _list(raw.get("Mounts")) if isinstance(m, dict))

@@ -130,6 +130,17 @@ class Tunnels:
         raise TunnelFailed(f"Could not forward Jupyter's port {remote_port} from {self.destination} "
                            f"over ssh: {last}")
 
+    def broken(self) -> list[str]:
+        """Keys whose forward ended without being closed (ssh died, the network dropped)."""
+        with self._lock:
+            return [key for key, tunnel in self._tunnels.items() if not tunnel.alive]
+
+    def reopen(self, key: str) -> int:
+        """The same forward again, on a new local port. Raises TunnelFailed (KeyError: unknown)."""
+        with self._lock:
+            remote = self._tunnels[key].remote
+        return self.open(key, *remote)
+
     def local_port(self, key: str) -> int | None:
         with self._lock:
             tunnel = self._tunnels.get(key)

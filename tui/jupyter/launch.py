@@ -331,9 +331,9 @@ def run_as_label(uid: int | None, rootless: bool = False) -> str:
     return "Run as my user (files in the folder belong to you)"
 
 
-def run_as_box(uid: int | None) -> str:
+def run_as_box(uid: int | None, rootless: bool = False) -> str:
     """The "run as my user" checkbox as the form names it, for messages that point at it."""
-    return run_as_label(uid).split(" (")[0]
+    return run_as_label(uid, rootless).split(" (")[0].split(":")[0]
 
 
 def unwritable_folder(path: str, uid: int, gid: int) -> str:
@@ -353,10 +353,19 @@ def unwritable_folder(path: str, uid: int, gid: int) -> str:
             f"{st.st_uid}, mode {mode & 0o777:o})")
 
 
-def launch_warnings(request: LaunchRequest, *, local_engine: bool = True) -> list[str]:
+def launch_warnings(request: LaunchRequest, *, local_engine: bool = True,
+                    rootless: bool = False) -> list[str]:
     """What the user should know before launching, though nothing stops the launch."""
     warnings: list[str] = []
-    if local_engine:
+    folders = [host for host, _ in request.mounts if not is_volume_name(host)]
+    if rootless and folders and not request.run_as_user:
+        # The stacks' uid 1000 in a rootless container is one of the engine's subordinate ids on
+        # the host, never the user (even a user whose own uid is 1000): their folder is not its.
+        box = run_as_box(request.uid, rootless)
+        warnings.append(f"On this rootless engine the stacks' user (uid 1000 inside) is not you on "
+                        f"the host and cannot save into '{folders[0]}': tick '{box}', or pick a "
+                        "folder it can write to.")
+    elif local_engine and not rootless:
         uid, gid = server_ids(request)
         for host, _ in request.mounts:
             why = "" if is_volume_name(host) else unwritable_folder(host, uid, gid)
@@ -461,6 +470,11 @@ def container_spec(request: LaunchRequest, token: str) -> ContainerSpec:
             # --allow-root), so a root-owned folder is writable and its files stay root's.
             env.update({"NB_USER": "root", "NB_UID": "0", "NB_GID": "0"})
             env["NOTEBOOK_ARGS"] += " --allow-root"
+            # As root the server keeps its runtime files under /root, where the stacks'
+            # healthcheck (it looks in /home/$NB_USER) and `jupyter server list` run as jovyan
+            # do not look: the container showed "unhealthy" and discovery fell back to the logs.
+            # A shared place both find (the stacks' own healthcheck tests use this one).
+            env.setdefault("JUPYTER_RUNTIME_DIR", "/tmp/jupyter-runtime")
         else:
             env.update({"NB_UID": str(uid), "NB_GID": str(gid), "CHOWN_HOME": "yes"})
             labels[USER_LABEL] = f"{uid}:{gid}"

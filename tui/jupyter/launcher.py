@@ -3,10 +3,12 @@ Also finding the URL of Jupyter containers jtui did not start. Blocking: run it 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from ..engine import ContainerDetails, Engine, EngineError, PortBinding, PullProgress
 from ..engine.jobs import Done, Job, JobEvent, Progress, pull_progress_text
@@ -65,6 +67,43 @@ class Ready:
     server: JupyterServer
     seconds: float
     warning: str = ""  # e.g. Jupyter cannot save into the mounted folder
+    tunnel: str = ""  # the ssh command that brings a remote loopback port here, when one is needed
+
+
+def tunnel_needed(engine: Engine, binding: PortBinding) -> bool:
+    """A tcp:// engine on another machine that published Jupyter on its own loopback: a browser
+    here cannot reach it without an ssh forward, which jtui cannot open (it knows no ssh login
+    for a tcp:// engine)."""
+    if engine.tunnels is not None or engine.endpoint.is_local:
+        return False
+    try:
+        return ipaddress.ip_address(binding.host_ip or "0.0.0.0").is_loopback
+    except ValueError:
+        return False
+
+
+def tunnel_command(engine: Engine, port: int) -> str:
+    """`ssh -N -L PORT:127.0.0.1:PORT HOST`: the same port here, so the URL works as shown."""
+    try:
+        host = urlsplit(engine.endpoint.url).hostname or "ENGINE-HOST"
+    except ValueError:
+        host = "ENGINE-HOST"
+    return f"ssh -N -L {port}:127.0.0.1:{port} {host}"
+
+
+def answers_inside(engine: Engine, container_id: str, port: int) -> bool:
+    """Whether Jupyter answers its token on its own loopback, asked from inside the container
+    (for a port this machine cannot reach). The token is read from the container's environment,
+    never put on a command line."""
+    script = ("import os,sys,urllib.request as u\n"
+              "r=u.Request('http://127.0.0.1:%s/api/status' % sys.argv[1], "
+              "headers={'Authorization': 'token ' + os.environ.get('JUPYTER_TOKEN', '')})\n"
+              "u.urlopen(r, timeout=2)")
+    try:
+        code, _ = engine.exec_capture(container_id, ["python3", "-c", script, str(port)])
+    except EngineError:
+        return False
+    return code == 0
 
 
 def launch(engine: Engine, request: LaunchRequest, cancel: threading.Event | None = None,
@@ -73,7 +112,12 @@ def launch(engine: Engine, request: LaunchRequest, cancel: threading.Event | Non
     if not engine.image_exists(request.image):
         for progress in engine.pull(request.image, cancel=cancel):
             yield Pulling(progress)
-    if request.create_folders:
+    if request.create_folders and not engine.endpoint.is_local:
+        for host, _ in request.mounts:
+            if not is_volume_name(host):
+                # On the engine's machine, for the user Jupyter runs as there.
+                engine.ensure_folder(request.image, host, *server_ids(request))
+    elif request.create_folders:
         for host, _ in request.mounts:
             if not is_volume_name(host) and not os.path.isdir(host):
                 os.makedirs(host)
@@ -89,8 +133,13 @@ def launch(engine: Engine, request: LaunchRequest, cancel: threading.Event | Non
     if binding is None or binding.host_port is None:
         _discard(engine, details.id)
         raise LaunchFailed("The engine did not publish Jupyter's port.")
+    remote_loopback = tunnel_needed(engine, binding)
     try:
-        server = browser_server(engine, details.id, binding, token, request.mode)
+        if remote_loopback:
+            # The URL a browser here opens once the user's own forward runs (same port).
+            server = JupyterServer("127.0.0.1", binding.host_port, token, request.mode)
+        else:
+            server = browser_server(engine, details.id, binding, token, request.mode)
     except TunnelFailed as exc:
         _discard(engine, details.id)
         raise LaunchFailed(exc.message) from None
@@ -102,13 +151,21 @@ def launch(engine: Engine, request: LaunchRequest, cancel: threading.Event | Non
         except EngineError:
             return False
 
+    inside_port = JUPYTER_PORT
     try:
-        seconds = wait_ready(server, still_running=still_running, timeout=ready_timeout,
-                             cancelled=cancel.is_set)
+        if remote_loopback:
+            # Each try is an engine call (an exec): not ten times a second.
+            seconds = wait_ready(server, still_running=still_running, timeout=ready_timeout,
+                                 cancelled=cancel.is_set, interval=0.5,
+                                 answers=lambda: answers_inside(engine, details.id, inside_port))
+        else:
+            seconds = wait_ready(server, still_running=still_running, timeout=ready_timeout,
+                                 cancelled=cancel.is_set)
     except (ServerNotReady, NotOurServer) as exc:
         raise _failure(engine, details.id, str(exc)) from None
     yield Ready(engine.inspect_container(details.id), server, seconds,
-                warning=write_check(engine, details.id, request))
+                warning=write_check(engine, details.id, request),
+                tunnel=tunnel_command(engine, binding.host_port) if remote_loopback else "")
 
 
 def write_check(engine: Engine, container_id: str, request: LaunchRequest) -> str:
@@ -126,7 +183,7 @@ def write_check(engine: Engine, container_id: str, request: LaunchRequest) -> st
         return ""  # not known; the engine's trouble is said elsewhere
     if code == 0:
         return ""
-    box = run_as_box(request.uid)
+    box = run_as_box(request.uid, engine.info.rootless)
     fix = (f"launch again without '{box}'" if request.run_as_user
            else f"launch again with '{box}' ticked")
     return (f"Jupyter (uid {uid}) cannot save into {host}: notebooks you create there will fail "
@@ -141,6 +198,7 @@ class LaunchResult:
     server: JupyterServer
     seconds: float
     warning: str = ""
+    tunnel: str = ""  # see Ready.tunnel
 
 
 def launch_job(engine: Engine, request: LaunchRequest, ready_timeout: float = 180.0) -> Job:
@@ -158,7 +216,7 @@ def launch_job(engine: Engine, request: LaunchRequest, ready_timeout: float = 18
             else:
                 yield Done(f"{request.name} is ready in {step.seconds:.1f}s.",
                            LaunchResult(request, step.container.id, step.server, step.seconds,
-                                        step.warning))
+                                        step.warning, step.tunnel))
 
     return run
 

@@ -86,17 +86,18 @@ def probe(server: JupyterServer, timeout: float = 2.0) -> bool:
 
 def wait_ready(server: JupyterServer, *, still_running: Callable[[], bool], timeout: float = 120.0,
                interval: float = 0.1, cancelled: Callable[[], bool] = lambda: False,
-               state_every: float = 1.0) -> float:
+               state_every: float = 1.0, answers: Callable[[], bool] | None = None) -> float:
     """Poll until the server is ready; returns the seconds it took. Raises ServerNotReady if the
     container stops or time runs out, NotOurServer if someone else answers. A refused local
     connection costs microseconds, so the URL is polled often; the container's state (an engine
-    call) only every `state_every` seconds."""
+    call) only every `state_every` seconds. `answers` replaces the probe from here (a port this
+    machine cannot reach is asked from inside the container)."""
     start = time.monotonic()
     next_state_check = start
     while time.monotonic() - start < timeout:
         if cancelled():
             raise ServerNotReady("Cancelled while waiting for Jupyter.")
-        if probe(server):
+        if answers() if answers is not None else probe(server):
             return time.monotonic() - start
         if time.monotonic() >= next_state_check:
             if not still_running():

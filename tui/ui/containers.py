@@ -20,10 +20,16 @@ from .. import humanize
 from ..engine import ContainerSummary
 from ..engine.jobs import Done, Failed, commit_job, exec_job, lifecycle_job
 from ..jupyter.detect import HOME_LABEL, exec_user, is_jupyter_container
+from ..jupyter.project import image_out_of_date
+from . import container_actions
 from .dialogs import ConfirmScreen, FormScreen, FormValues, JobScreen
+from .installed_screen import InstalledScreen
+from .kernels_screen import KernelNews, KernelsScreen, KernelWatch
 from .keyed_table import KeyedTable
 from .messages import ContainerSelected
-from .rows import CONTAINER_COLUMNS, Cells, container_cells, container_matches, container_sort_key
+from .resource_watch import ResourceWatch, StatsNews
+from .resources_screen import ResourcesScreen
+from .rows import CONTAINER_COLUMNS, CONTAINER_SORTS, Cells, container_cells, container_matches, sort_key_by
 
 # A login shell if the image has bash, else sh: one exec, no guessing from outside.
 SHELL_CMD = ["sh", "-c", "command -v bash >/dev/null 2>&1 && exec bash || exec sh"]
@@ -56,6 +62,22 @@ class ContainerTable(KeyedTable):
         Binding("e", "shell", "Shell", id="containers-shell"),
         Binding("x", "run_command", "Run command", id="containers-exec"),
         Binding("m", "commit", "Commit", id="containers-commit"),
+        Binding("O", "cycle_sort", "Sort", tooltip="Sort by state, name, CPU, memory, age, project",
+                show=False, id="containers-sort"),
+        Binding("t", "resources", "Resources", tooltip="CPU, memory, network, disk I/O over time",
+                show=False, id="containers-resources"),
+        Binding("K", "kernels", "Kernels", tooltip="Notebooks and kernels of a Jupyter container",
+                id="containers-kernels"),
+        Binding("I", "installed", "Keep what I installed", show=False,
+                tooltip="Keep what I installed: pin it, build an image, relaunch on it",
+                id="containers-installed"),
+        Binding("p", "pause", "Pause/unpause", show=False, id="containers-pause"),
+        Binding("X", "kill", "Kill (signal)", show=False, id="containers-kill"),
+        Binding("n", "rename", "Rename", show=False, id="containers-rename"),
+        Binding("c", "copy_files", "Copy files", tooltip="Copy files in or out of the container",
+                show=False, id="containers-copy-files"),
+        Binding("P", "compose", "Compose project", tooltip="Start/stop/restart, up/down its project",
+                show=False, id="containers-compose"),
     ]
 
     def __init__(self, *, show_all: bool = True, clock: Callable[[], datetime] | None = None,
@@ -73,16 +95,25 @@ class ContainerTable(KeyedTable):
         self.last_action_result: tuple[str, list[str], list[str]] | None = None
         self.last_commit: str | None = None
         self.output_screen: JobScreen | None = None
+        self.resources = ResourceWatch(self)  # CPU % and memory columns, sort, OOM marks
+        self.busy: set[str] = set()  # ids of Jupyter containers with a kernel running a cell
+        self.kernel_watch = KernelWatch(self)
 
     def on_mount(self) -> None:
         for key, label in CONTAINER_COLUMNS:
             self.add_column(label, key=key)
         self._update_title()
+        self.kernel_watch.start()
+        self.resources.start()
+
+    def on_unmount(self) -> None:
+        self.resources.close()  # its reader's threads and engine client
 
     # --- data in ------------------------------------------------------------------------------
     def set_all(self, containers: list[ContainerSummary]) -> None:
         """A whole new list (a re-list): every row is checked."""
         self.containers = {c.id: c for c in containers}
+        self.resources.saw(containers)
         self.urls = {cid: url for cid, url in self.urls.items() if cid in self.containers}
         self.marked &= set(self.containers)
         self.sync()
@@ -90,6 +121,7 @@ class ContainerTable(KeyedTable):
     def apply_changes(self, changed: Iterable[ContainerSummary], removed: Iterable[str]) -> None:
         """Engine events: only the rows of these containers are touched."""
         touched: set[str] = set()
+        self.resources.forget(removed)
         for cid in removed:
             self.containers.pop(cid, None)
             self.marked.discard(cid)
@@ -98,6 +130,7 @@ class ContainerTable(KeyedTable):
         for container in changed:
             self.containers[container.id] = container
             touched.add(container.id)
+            self.resources.saw([container])
         self._patch(touched)
 
     def upsert(self, container: ContainerSummary) -> None:
@@ -105,6 +138,14 @@ class ContainerTable(KeyedTable):
 
     def remove_container(self, container_id: str) -> None:
         self.apply_changes([], [container_id])
+
+    def set_busy(self, ids: set[str]) -> None:
+        """The containers whose kernels are busy (tui/ui/kernels_screen.py KernelWatch)."""
+        changed, self.busy = self.busy ^ ids, set(ids)
+        self._patch(changed)
+
+    def on_kernel_news(self, message: KernelNews) -> None:
+        message.apply()
 
     def set_url(self, container_id: str, url: str | None) -> None:
         if self.urls.get(container_id) == (url or None):
@@ -131,11 +172,17 @@ class ContainerTable(KeyedTable):
     def visible_containers(self) -> list[ContainerSummary]:
         rows = [c for c in self.containers.values()
                 if container_matches(c, self.filter_text, self.show_all)]
-        return sorted(rows, key=container_sort_key)
+        return sorted(rows, key=self._sort_key)
+
+    def _sort_key(self, c: ContainerSummary) -> tuple[object, ...]:
+        return sort_key_by(self.resources.sort, c, self.resources.usage.get(c.id))
 
     def _cells(self, c: ContainerSummary, now: datetime | None) -> Cells:
         return container_cells(c, jupyter=is_jupyter_container(c), marked=c.id in self.marked,
-                               url=self.urls.get(c.id), now=now)
+                               url=self.urls.get(c.id), now=now, busy=c.id in self.busy,
+                               usage=self.resources.usage.get(c.id),
+                               oom_limit=self.resources.oom_limit(c.id),
+                               stale=image_out_of_date(c.labels) is True)
 
     def sync(self) -> None:
         """Bring every row in line with `containers` (a re-list, a new filter, the clock):
@@ -145,7 +192,7 @@ class ContainerTable(KeyedTable):
         now = self._clock() if self._clock else None
         visible = self.visible_containers()
         self.apply_rows([(c.id, self._cells(c, now)) for c in visible], COLUMN_KEYS,
-                        keep=self.selected_key, sort_keys=[container_sort_key(c) for c in visible])
+                        keep=self.selected_key, sort_keys=[self._sort_key(c) for c in visible])
         self._update_title()
         self._announce()
 
@@ -159,7 +206,7 @@ class ContainerTable(KeyedTable):
         for cid in ids:
             c = self.containers.get(cid)
             if c is not None and container_matches(c, self.filter_text, self.show_all):
-                rows.append((cid, container_sort_key(c), self._cells(c, now)))
+                rows.append((cid, self._sort_key(c), self._cells(c, now)))
             else:
                 gone.append(cid)
         # Keep the row under the cursor now, not the last one announced: a key may have moved
@@ -167,6 +214,11 @@ class ContainerTable(KeyedTable):
         self.patch_rows(rows, gone, COLUMN_KEYS, keep=self.selected_key)
         self._update_title()
         self._announce()
+
+    def refresh_rows(self, ids: Iterable[str]) -> None:
+        """Render these rows again: something they show changed outside the engine (a project
+        folder's files: tui/ui/project_actions.py)."""
+        self._patch(ids)
 
     def refresh_ages(self) -> None:
         """Ages move with the clock, not with the engine: recompute locally, only the rows whose
@@ -180,6 +232,8 @@ class ContainerTable(KeyedTable):
     def _update_title(self) -> None:
         scope = "all" if self.show_all else "running"
         extra = f" · filter '{self.filter_text}'" if self.filter_text else ""
+        if self.resources.sort != CONTAINER_SORTS[0][0]:
+            extra += f" · by {dict(CONTAINER_SORTS)[self.resources.sort]}"
         # The filter is the user's text: a Content is never parsed as markup.
         self.border_title = Content(
             f"[1] Containers ({len(self._rendered)}/{len(self.containers)}, {scope}{extra})")
@@ -193,6 +247,28 @@ class ContainerTable(KeyedTable):
             self._selected_id = key
             self._empty_why = empty
             self.post_message(ContainerSelected(self.containers.get(key or "")))
+
+    # --- resource use (tui/ui/resource_watch.py) ---------------------------------------------------
+    def on_stats_news(self, message: StatsNews) -> None:
+        message.stop()
+        self.resources.shown(message)
+
+    def resources_changed(self, ids: Iterable[str], inspected: Iterable[str]) -> None:
+        """New readings (or OOM marks) for these rows: redraw them, and re-sort if the order
+        depends on the figures."""
+        self._patch({*ids, *inspected})
+
+    def action_cycle_sort(self) -> None:
+        keys = [key for key, _ in CONTAINER_SORTS]
+        self.resources.sort = keys[(keys.index(self.resources.sort) + 1) % len(keys)]
+        self.sync()
+        self.resources.poke()
+        self.notify(f"Containers sorted by {dict(CONTAINER_SORTS)[self.resources.sort]}", timeout=2)
+
+    def action_resources(self) -> None:
+        c = self._running_selection("show its resource use")
+        if c is not None:
+            self.app.push_screen(ResourcesScreen(c, self.resources))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
@@ -256,7 +332,19 @@ class ContainerTable(KeyedTable):
         self._lifecycle("start")
 
     def action_stop(self) -> None:
-        self._lifecycle("stop")
+        targets = self.targets()
+
+        def confirm(busy: str) -> None:
+            if not busy:
+                self._lifecycle("stop", targets)
+                return
+            body = (f"{busy}\n\nStopping interrupts {'it' if busy.count(chr(10)) == 0 else 'them'}: "
+                    "what the cells computed is lost (saved notebooks stay).")
+            self.app.push_screen(ConfirmScreen("Stop containers", body,
+                                               [("stop", "Stop anyway", "error")]),
+                                 lambda choice: self._lifecycle("stop", targets) if choice else None)
+
+        self.kernel_watch.busy_report(targets, confirm)
 
     def action_restart(self) -> None:
         self._lifecycle("restart")
@@ -289,7 +377,23 @@ class ContainerTable(KeyedTable):
             if choice in ("force", "remove"):
                 self._lifecycle("force-remove" if choice == "force" else "remove", targets)
 
-        self.app.push_screen(ConfirmScreen("Remove containers", body, choices), answered)
+        def confirm(busy: str) -> None:  # busy notebooks first: what is lost soonest
+            text = f"{busy}\n\n{body}" if busy else body
+            self.app.push_screen(ConfirmScreen("Remove containers", text, choices), answered)
+
+        self.kernel_watch.busy_report(targets, confirm)
+
+    def action_kernels(self) -> None:
+        c = self._running_selection("look at the kernels")
+        if c is None:
+            return
+        server = self.jtui.servers.get(c.id)
+        if server is None:
+            self.notify(f"jtui does not know {c.name}'s Jupyter URL yet"
+                        + (" (it is not a Jupyter container)." if not is_jupyter_container(c)
+                           else ": wait until its row says ready."), severity="warning")
+            return
+        self.app.push_screen(KernelsScreen(c, server, self.kernel_watch))
 
     # --- inside the container -----------------------------------------------------------------
     def _running_selection(self, doing: str) -> ContainerSummary | None:
@@ -388,3 +492,25 @@ class ContainerTable(KeyedTable):
             ok="Commit", check=check,
             note="Saves the container's files (not its mounted folders) as an image you can launch."),
             chosen)
+
+    def action_installed(self) -> None:
+        c = self._running_selection("compare a container with its image")
+        engine = self.jtui.engine
+        if c is not None and engine is not None:
+            self.app.push_screen(InstalledScreen(c, engine, user=exec_user(c)))
+
+    # --- more actions (tui/ui/container_actions.py) ----------------------------------------------
+    def action_pause(self) -> None:
+        container_actions.toggle_pause(self)
+
+    def action_kill(self) -> None:
+        container_actions.kill(self)
+
+    def action_rename(self) -> None:
+        container_actions.rename(self)
+
+    def action_copy_files(self) -> None:
+        container_actions.copy_files(self)
+
+    def action_compose(self) -> None:
+        container_actions.compose_menu(self)

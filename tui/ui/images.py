@@ -34,6 +34,8 @@ class ImageTable(KeyedTable):
         Binding("d", "remove", "Remove", id="images-remove"),
         Binding("P", "prune", "Prune", id="images-prune"),
         Binding("b", "build", "Build", id="images-build"),
+        Binding("O", "cycle_sort", "Sort", tooltip="Sort local images by name or size",
+                show=False, id="images-sort"),
     ]
 
     def __init__(self, *, registry: str = "quay.io/jupyter",
@@ -48,6 +50,7 @@ class ImageTable(KeyedTable):
         # True once the user moved the cursor here (keys or mouse): until then it shows no choice
         # of theirs (rows arriving later must not leave it on whatever row came first).
         self.chosen = False
+        self.by_size = False  # `O`: biggest local images first
 
     def on_mount(self) -> None:
         for key, label in IMAGE_COLUMNS:
@@ -67,7 +70,8 @@ class ImageTable(KeyedTable):
         needle = self.filter_text.lower()
         now = self._clock() if self._clock else None
         out: list[tuple[str, Cells]] = []
-        local = sorted(self.images.values(), key=lambda i: (not is_jupyter_image(i), i.display_name))
+        local = sorted(self.images.values(), key=lambda i: (-i.size, i.display_name) if self.by_size
+                       else (not is_jupyter_image(i), i.display_name))
         for img in local:
             if needle and needle not in " ".join((img.display_name, *img.tags)).lower():
                 continue
@@ -89,6 +93,7 @@ class ImageTable(KeyedTable):
         if not self.chosen and self.row_count:
             self.move_cursor(row=0, animate=False)
         extra = f" · filter '{self.filter_text}'" if self.filter_text else ""
+        extra += " · by size" if self.by_size else ""
         self.border_title = Content(
             f"[2] Images ({len(self.images)} local · ◆ Jupyter · ○ catalog{extra})")
 
@@ -115,6 +120,10 @@ class ImageTable(KeyedTable):
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text
+        self.sync()
+
+    def action_cycle_sort(self) -> None:
+        self.by_size = not self.by_size
         self.sync()
 
     def action_toggle_catalog(self) -> None:

@@ -3,6 +3,7 @@ equivalent `docker run` command, a pull progress bar and the launch's progress."
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, cast
 
@@ -14,8 +15,8 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Input, Label, ProgressBar, Select, Static
 
-from ..engine import Engine
-from ..engine.jobs import Done, Failed
+from ..engine import Engine, EngineError
+from ..engine.jobs import Done, Failed, Job, JobEvent
 from ..jupyter.launch import (
     ALL_INTERFACES,
     LOCAL_ADDRESS,
@@ -25,6 +26,7 @@ from ..jupyter.launch import (
     format_env,
     format_extra_ports,
     format_more_mounts,
+    is_volume_name,
     launch_warnings,
     parse_env,
     parse_extra_ports,
@@ -35,8 +37,11 @@ from ..jupyter.launch import (
     validate,
 )
 from ..jupyter.launcher import LaunchResult, field_of, launch_job
+from ..jupyter.project import ProjectBuild, ProjectFileProblem, build_and_launch_job, plan_build
+from ..jupyter.recipe import Recipe, save_recipe, write_exports
 from ..logtext import clean
 from .jobs import JobRunner, JobUpdate
+from .line_view import LineView
 
 if TYPE_CHECKING:
     from ..app import JtuiApp
@@ -55,9 +60,15 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
     ]
 
     def __init__(self, request: LaunchRequest, engine: Engine, *, existing_names: set[str],
-                 ports_in_use: set[int], local_engine: bool = True) -> None:
+                 ports_in_use: set[int], local_engine: bool = True,
+                 build_project: bool | None = None, save_recipe: bool | None = None) -> None:
         super().__init__()
         self.initial = request
+        # None: build when the folder holds project files (shown with its Dockerfile); no save.
+        self.initial_build = build_project
+        self.initial_save = save_recipe
+        self.build: ProjectBuild | None = None  # what "build from the project files" will build
+        self.build_problem = ""
         self.engine = engine
         self.existing_names = existing_names
         self.ports_in_use = ports_in_use
@@ -97,6 +108,8 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
                 yield from self._row("More folders", self._input(
                     format_more_mounts(r.mounts, r.read_only), "more_folders",
                     "/host/data:/home/jovyan/data:ro; condaenv:/opt/envs"), "more_folders")
+                yield Checkbox("Build from the project files first", self.initial_build is not False,
+                               id="build_project")
                 yield Checkbox("Create missing folders", r.create_folders, id="create_folders")
                 yield Checkbox("Keep /home/jovyan in a volume (pip --user, conda envs survive)",
                                r.keep_home, id="keep_home")
@@ -121,13 +134,22 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
                 yield from self._row("CPUs", self._input(r.cpus, "cpus", "e.g. 2; empty: all"), "cpus")
                 yield from self._row("Shared memory", self._input(
                     r.shm_size, "shm_size", "/dev/shm, e.g. 1g; empty: Docker's 64m"), "shm_size")
+                # Off unless the form came from the recipe: a recipe committed with the project
+                # is not overwritten by an unrelated launch from the same folder.
+                yield Checkbox("Save as the folder's recipe (.jtui/launch.toml, no token)",
+                               bool(self.initial_save), id="save_recipe")
                 yield Static("", id="warning", markup=False)
                 yield Label("Equivalent command (Ctrl+Y copies it):", classes="dim", markup=False)
                 yield Static("", id="command", markup=False)
+                yield Label("Dockerfile built from the project files before the launch:",
+                            classes="dim", id="dockerfile-label", markup=False)
+                yield Static("", id="dockerfile", markup=False)
+            yield LineView(id="build-output", max_lines=2000)
             yield ProgressBar(total=1.0, show_eta=False, id="progress")
             yield Static("", id="status", markup=False)
             with Horizontal(id="launch-buttons"):
                 yield Button("Launch (Ctrl+L)", variant="primary", id="launch", compact=True)
+                yield Button("Export compose + script", id="export", compact=True)
                 yield Button("Cancel (Esc)", id="cancel", compact=True)
         yield Footer()
 
@@ -143,6 +165,7 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
 
     def on_mount(self) -> None:
         self.query_one("#progress").display = False
+        self.query_one("#build-output").display = False
         self.revalidate()
         self.query_one("#name", Input).focus()
 
@@ -201,10 +224,42 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
             box = self.query_one(f"#error-{key}", Static)
             box.update(f"⚠ {problems[key]}" if key in problems else "")
             box.display = key in problems
-        warning = launch_warnings(request, local_engine=self.local_engine)
+        warning = launch_warnings(request, local_engine=self.local_engine, rootless=self.rootless)
+        self._refresh_build(request)
+        if self.build_problem:
+            warning.append(self.build_problem)
+        elif self.build is not None and self.build.project.ignored:
+            warning.append("Not used for the build: " + "; ".join(self.build.project.ignored))
         self.query_one("#warning", Static).update("\n".join(warning))
         self.query_one("#command", Static).update(docker_run_command(request))
         self.query_one("#launch", Button).disabled = bool(problems) or self.running
+
+    def _refresh_build(self, request: LaunchRequest) -> None:
+        """Offer the build when the main folder (on this machine) holds project files, and show
+        the Dockerfile it would build."""
+        box = self.query_one("#build_project", Checkbox)
+        folder = request.mounts[0][0] if request.mounts and self.local_engine else ""
+        self.build, self.build_problem = None, ""
+        try:
+            build = plan_build(folder, request.image) if folder and request.image else None
+        except (ProjectFileProblem, OSError) as exc:
+            build, self.build_problem = None, f"The project files cannot be built: {exc}"
+        offered = build is not None or bool(self.build_problem)
+        box.display = offered
+        if build is not None:
+            label = f"Build from the project files first: {build.project.describe()}"
+            if str(box.label) != label:
+                box.label = label
+            title = f"Dockerfile of {build.tag}, built before the launch:"
+            heading = self.query_one("#dockerfile-label", Label)
+            if str(heading.content) != title:
+                heading.update(title)
+        building = build is not None and box.value
+        self.build = build if building else None
+        self.query_one("#dockerfile-label").display = building
+        dockerfile = self.query_one("#dockerfile", Static)
+        dockerfile.display = building
+        dockerfile.update(build.dockerfile if build is not None and building else "")
 
     @on(Input.Changed)
     @on(Checkbox.Changed)
@@ -239,11 +294,67 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
             return
         request = self.request
         assert request is not None
+        if self.build_problem and self.query_one("#build_project", Checkbox).value:
+            self._status(self.build_problem, error=True)
+            return
         self.query_one("#launch", Button).disabled = True
-        self._status(f"Launching {request.name}…")
-        self.runner = JobRunner(self.app, launch_job(self.engine, request), title=request.name,
+        build = self.build
+        if build is not None:
+            self._status(f"Building {build.tag}, then launching {request.name}…")
+            output = self.query_one("#build-output", LineView)
+            output.display = True
+            job = build_and_launch_job(self.engine, build, request)
+        else:
+            job = launch_job(self.engine, request)
+        if self.query_one("#save_recipe", Checkbox).value and request.mounts:
+            job = self._saving(job, request, build is not None)
+        self.runner = JobRunner(self.app, job, title=request.name,
                                 target=self, on_outcome=self._outcome_elsewhere)
         self.runner.start()
+
+    def _recipe(self, request: LaunchRequest, building: bool) -> Recipe:
+        return Recipe(request, build_project=building)
+
+    def _saving(self, job: Job, request: LaunchRequest, building: bool) -> Job:
+        """The launch, then the recipe saved in the folder once Jupyter answers (with the image's
+        digest, looked up here in the worker)."""
+        engine = self.engine
+        folder = request.mounts[0][0]
+
+        def run(cancel: threading.Event) -> Iterator[JobEvent]:
+            for event in job(cancel):
+                if isinstance(event, Done) and isinstance(event.value, LaunchResult):
+                    recipe = self._recipe(request, building)
+                    try:
+                        digests = engine.inspect_image(request.image).digests
+                        recipe.digest = digests[0] if digests else ""
+                    except EngineError:
+                        pass  # a digest is a nicety; the recipe is saved without it
+                    try:
+                        path, backup = save_recipe(recipe, folder)
+                        note = f" Saved {path}." + (f" (The unreadable one is kept as {backup}.)"
+                                                    if backup else "")
+                    except OSError as exc:
+                        note = f" The recipe could not be saved: {exc}"
+                    event = Done(event.summary + note, event.value, event.error)
+                yield event
+
+        return run
+
+    @on(Button.Pressed, "#export")
+    def action_export(self) -> None:
+        """compose.yaml and a docker run script in the folder's .jtui/, for people without jtui."""
+        self.revalidate()
+        request = self.request
+        if request is None or not request.mounts or is_volume_name(request.mounts[0][0]):
+            self._status("Export needs a project folder (the Folder field).", error=True)
+            return
+        try:
+            paths = write_exports(self._recipe(request, self.build is not None), request.mounts[0][0])
+        except (OSError, ProjectFileProblem) as exc:
+            self._status(f"Could not export: {exc}", error=True)
+            return
+        self._status("Wrote " + ", ".join(str(p) for p in paths))
 
     def _outcome_elsewhere(self, outcome: Done | Failed) -> None:
         """Called wherever the outcome lands; once the form is gone the app shows it."""
@@ -259,6 +370,8 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
     def on_job_update(self, message: JobUpdate) -> None:
         message.stop()
         batch = message.runner.take()
+        if batch.lines:
+            self.query_one("#build-output", LineView).extend(batch.lines)
         if batch.progress is not None:
             bar = self.query_one("#progress", ProgressBar)
             if batch.progress.fraction is not None:

@@ -1,4 +1,6 @@
-"""The logs pane: follows the selected container's logs, bounded, filterable, wrap and timestamps.
+"""The logs pane: follows the selected container's logs, bounded, filterable, wrap and timestamps;
+searches with highlights (n/N), copies lines, colours stderr, Jupyter's log levels and the ANSI
+colours a container prints, and reads the part of the log the user picks (last lines, since).
 
 A reader thread turns the engine's stream into records and leaves them in a bounded queue; a
 timer hands what arrived to the LineView in one batch per tick, where a record costs nothing
@@ -28,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from textual import work
 from textual.app import ComposeResult
@@ -41,8 +43,15 @@ from textual.widgets import Input, Static
 
 from ..engine import ContainerSummary, Engine, EngineError, LogLine
 from ..engine.streams import Stream
-from ..logtext import clean
+from ..log_range import HELP as RANGE_HELP
+from ..log_range import BadLogRange, LogRange, parse_log_range
+from ..log_search import BadPattern, LogQuery
+from ..logtext import clean, clean_line, strip_escapes
+from .dialogs import FormScreen, FormValues
 from .line_view import LineView, Marker
+
+if TYPE_CHECKING:
+    from ..app import JtuiApp
 
 DRAIN_SECONDS = 0.1  # how often lines read by the worker are drawn: a flood becomes one write per tick
 PARTIAL_AFTER = 0.3  # a line without its newline yet is shown once it waited this long
@@ -50,12 +59,39 @@ HUNG_AFTER = 2.0  # a stopped container's stream silent this long is closed (som
 LAG_LIMIT = 3.0  # seconds the reader may fall behind the log before it skips to its end
 LAG_CHECK = 2000  # lines read between two looks at how far behind the reader is
 SAVE_PROGRESS_EVERY = 0.25  # seconds between two progress reports of a save
+SEARCH_SECONDS = 0.05  # how often the search looks at more lines while it counts its matches
+# Time spent looking per tick, at most: the screen keeps answering while a search counts its
+# matches in a full ring (200,000 lines: ~0.6 s of looking, spread over ~2 s).
+SEARCH_BUDGET = 0.015
+SEARCH_CHUNK = 1000  # lines looked at between two looks at the clock
+# Jupyter's log prefix, "[W 2026-11-28 01:02:03.456 ServerApp]": its level's colour.
+LEVEL_CLASSES = {"[W ": "warning", "[E ": "error", "[C ": "critical"}
 
 Record = tuple[str, str, str]  # a LogLine's stream, text and timestamp
 
 
 def record(line: LogLine) -> Record:
     return line.stream, line.text, line.timestamp
+
+
+def line_class(rec: Record | Marker) -> str | None:
+    """How a record is coloured: by its Jupyter log level when it has one, else stderr apart.
+
+    Jupyter (Python's logging) writes all of its log to stderr, info lines included: a level
+    prefix says more than the stream, and "[I"/"[D" lines keep the normal colour so that the
+    real warnings and errors stand out."""
+    if isinstance(rec, Marker):
+        return None
+    text = rec[1]
+    if text[:1] == "\x1b":  # a prefix coloured by the program itself (a TTY)
+        text = strip_escapes(text[:64])
+    if text[:1] == "[":
+        level = LEVEL_CLASSES.get(text[:3])
+        if level is not None:
+            return level
+        if text[:3] in ("[I ", "[D "):
+            return None
+    return "stderr" if rec[0] == "stderr" else None
 
 
 def stamp_seconds(stamp: str) -> float:
@@ -161,6 +197,15 @@ class LogPane(Vertical):
         Binding("w", "toggle_wrap", "Wrap", id="logs-wrap"),
         Binding("s", "save", "Save log", id="logs-save"),
         Binding("f", "follow", "Follow", id="logs-follow"),
+        # "/" (the screen's filter key) searches here; the filter that hides lines moves to "&",
+        # as in less.
+        Binding("n", "next_match", "Next match", id="logs-next-match"),
+        Binding("N", "previous_match", "Previous match", id="logs-previous-match"),
+        Binding("ctrl+t", "toggle_regex", "Regex search on/off", id="logs-search-regex"),
+        Binding("ampersand", "open_filter", "Filter lines", id="logs-filter"),
+        Binding("y", "copy_line", "Copy line", id="logs-copy-line"),
+        Binding("Y", "copy_block", "Copy visible lines", id="logs-copy-block"),
+        Binding("T", "choose_range", "Tail/since", id="logs-range"),
     ]
 
     def __init__(self, *, tail: int = 300, max_lines: int = 5000, timestamps: bool = False,
@@ -172,6 +217,9 @@ class LogPane(Vertical):
         self.wrap = wrap
         self.lag_limit = LAG_LIMIT
         self.filter_text = ""
+        self.search = LogQuery("")
+        self.search_error = ""
+        self.log_range: LogRange | None = None  # the user's tail/since; None: the last `tail` lines
         self.container: ContainerSummary | None = None
         self.engine: Engine | None = None
         self.feed = LogFeed(max_lines)
@@ -179,10 +227,12 @@ class LogPane(Vertical):
         self.follow_state = "no container selected"
         self.status = ""  # the long reason behind follow_state, if any
         self.saving = ""  # a save in progress, in words
-        self.log_view = LineView(id="log-view", max_lines=max_lines, wrap=wrap, format=self._format)
+        self.log_view = LineView(id="log-view", max_lines=max_lines, wrap=wrap, format=self._format,
+                                 line_class=line_class, ansi=True)
         self.status_line = Static("", id="log-status", markup=False)
         self._titles = ("", "")
         self._drain_timer: Timer | None = None
+        self._search_timer: Timer | None = None
 
     @property
     def lines(self) -> LogRecords:
@@ -197,9 +247,15 @@ class LogPane(Vertical):
         yield self.log_view
         yield self.status_line
         yield Input(id="log-filter", placeholder="filter log lines (Enter to keep, Esc to clear)")
+        yield Input(id="log-search", placeholder="search the log (Enter goes to it, n/N next/previous, "
+                    "ctrl+t regex, Esc clears)")
+        yield Static("", id="log-search-error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#log-filter").display = False
+        self.query_one("#log-search").display = False
+        self.query_one("#log-search-error").display = False
+        self._search_timer = self.set_interval(SEARCH_SECONDS, self._search_tick, pause=True)
         self.status_line.display = False
         # Paused until the reader wakes it (a timer ticking for a quiet log was most of jtui's
         # CPU while idle).
@@ -219,6 +275,8 @@ class LogPane(Vertical):
             return  # the app is closing
         resuming = since is not None and container is not None and self.container is not None \
             and container.id == self.container.id
+        if container is None or self.container is None or container.id != self.container.id:
+            self.log_range = None  # the tail/since chosen was for the container left
         self.container = container
         self.engine = engine
         self.log_view.set_partial(None)
@@ -234,12 +292,15 @@ class LogPane(Vertical):
             self._set_state("no container selected" if container is None else "engine not connected")
             return
         self._set_state("following")
-        self._read(engine, container.id, self.feed, since)
+        tail: int | None = None if since else self.tail
+        if since is None and self.log_range is not None:
+            tail, since = self.log_range.tail, self.log_range.engine_since()
+        self._read(engine, container.id, self.feed, since, tail)
 
     @work(thread=True, exclusive=True, group="logs", exit_on_error=False, description="follow logs")
-    def _read(self, engine: Engine, container_id: str, feed: LogFeed, since: str | None) -> None:
+    def _read(self, engine: Engine, container_id: str, feed: LogFeed, since: str | None,
+              tail: int | None) -> None:
         state, detail = "", ""
-        tail: int | None = None if since else self.tail
         lag_base = math.inf  # the least lag seen: the engine's clock may differ from ours
         read_before = ""  # after a skip: lines up to this timestamp were read already
         while True:
@@ -404,6 +465,8 @@ class LogPane(Vertical):
         if pending:
             popleft = pending.popleft
             self.log_view.extend([popleft() for _ in range(len(pending))])
+            if self.log_view.searching and self._search_timer is not None:
+                self._search_timer.resume()  # count the matches among the new lines
             self._update_title()
         stream = feed.stream
         if stream is not None:
@@ -426,7 +489,7 @@ class LogPane(Vertical):
     def rerender(self) -> None:
         """Draw the kept records again (after filter, format or `lines` changed)."""
         self.log_view.set_filter(self._matches if self.filter_text else None)
-        self._update_title()
+        self._search_changed()
 
     def visible_text(self) -> list[str]:
         """The rows on screen, as drawn."""
@@ -445,17 +508,24 @@ class LogPane(Vertical):
         if state == "following" and not self.log_view.follow:
             state = "paused (f follows)"
         flags = [f for f, on in (("timestamps", self.timestamps), ("wrap", self.wrap)) if on]
+        if self.log_range is not None:
+            flags.append(self.log_range.describe())
         if self.filter_text:
             flags.append(f"filter '{self.filter_text}'")
         extra = f" · {', '.join(flags)}" if flags else ""
         title = clean(f"[3] Logs — {name} · {state}{extra}")
         subtitle = self.saving or f"{len(self.log_view.records)} lines kept (max {self.max_lines})"
+        # The search on the bottom border: the title is cut on a narrow pane, the count must show.
+        if self.search_error:
+            subtitle = f"search '{self.search.text}': not a valid regular expression · {subtitle}"
+        elif self.search.text:
+            subtitle = f"{self._search_flag()} · {subtitle}"
         if (title, subtitle) == self._titles:
             return  # a flood calls this every tick: the border is drawn again only on a change
         self._titles = (title, subtitle)
         # Container names, filters and engine reasons are not ours: a Content is never markup.
         self.border_title = Content(title)
-        self.border_subtitle = Content(subtitle)
+        self.border_subtitle = Content(clean(subtitle))
 
     # --- actions ------------------------------------------------------------------------------
     def action_toggle_timestamps(self) -> None:
@@ -569,6 +639,15 @@ class LogPane(Vertical):
         self.screen.set_focus(box)
 
     def clear_filter(self) -> None:
+        """Esc: the search goes first (its box, its highlights), then the filter."""
+        search_box = self.query_one("#log-search", Input)
+        if self.search.text or search_box.display:
+            search_box.value = ""
+            search_box.display = False
+            self._set_search(LogQuery("", self.search.regex))
+            if self.screen.focused is search_box:
+                self.log_view.focus()
+            return
         box = self.query_one("#log-filter", Input)
         if self.filter_text or box.display:
             box.value = ""
@@ -577,13 +656,171 @@ class LogPane(Vertical):
             self.rerender()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "log-filter":
+        if event.input.id == "log-search":
+            event.stop()
+            self._set_search(LogQuery(event.value, self.search.regex))
+        elif event.input.id == "log-filter":
             event.stop()
             self.filter_text = event.value
             self.rerender()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "log-filter":
+        if event.input.id == "log-search":
+            event.stop()
+            event.input.display = False  # the title shows the search and its count
+            self.log_view.focus()
+            if not self.search_error and self.search.text:
+                # The newest match from the bottom of the screen up: in a log, what just happened.
+                self._goto_match(forward=False)
+        elif event.input.id == "log-filter":
             event.stop()
             event.input.display = bool(self.filter_text)
             self.log_view.focus()
+
+    # --- search ---------------------------------------------------------------------------------
+    def open_search(self) -> None:
+        box = self.query_one("#log-search", Input)
+        box.display = True
+        box.value = self.search.text
+        self.screen.set_focus(box)
+
+    def _set_search(self, query: LogQuery) -> None:
+        self.search = query
+        error = self.query_one("#log-search-error", Static)
+        try:
+            pattern = query.compile()
+        except BadPattern as exc:
+            # Shown, never raised: a half-typed regex ("a(") is normal while typing.
+            self.search_error = str(exc)
+            error.update(f"⚠ {exc}")
+            error.display = True
+            self.log_view.set_search(None)
+            self._update_title()
+            return
+        self.search_error = ""
+        error.display = False
+        self.log_view.set_search(pattern)
+        self._search_changed()
+
+    def _search_changed(self) -> None:
+        """The lines looked at or the search changed: count the matches again, a chunk a tick."""
+        if self.log_view.searching and self._search_timer is not None:
+            self._search_timer.resume()
+        self._update_title()
+
+    def _search_tick(self) -> None:
+        until = time.monotonic() + SEARCH_BUDGET
+        done = self.log_view.search_step(SEARCH_CHUNK)
+        while not done and time.monotonic() < until:
+            done = self.log_view.search_step(SEARCH_CHUNK)
+        if done and self._search_timer is not None:
+            self._search_timer.pause()
+        self._update_title()
+
+    def _search_flag(self) -> str:
+        view = self.log_view
+        shown = f"/{self.search.text}/" if self.search.regex else f"'{self.search.text}'"
+        count = f"{view.match_count:,}" if view.search_done else f"{view.match_count:,}+ (counting)"
+        number = view.match_number
+        word = "match" if view.match_count == 1 and view.search_done else "matches"
+        where = f"{number:,}/{count} {word}" if number is not None else f"{count} {word}"
+        return f"search {shown}: {where}"
+
+    def _goto_match(self, forward: bool) -> None:
+        if not self.search.text:
+            self.notify("No search: / searches the log.", severity="warning", timeout=3)
+            return
+        if self.search_error:
+            self.notify(self.search_error, severity="error", timeout=5)
+            return
+        went = self.log_view.goto_match(forward)
+        if went is None:
+            self.notify(f"No line matches {self._search_flag().split(':')[0][7:]}.",
+                        severity="warning", timeout=3)
+        elif went:
+            self.notify("Search went around: from the " + ("top." if forward else "bottom."),
+                        timeout=2)
+        self._update_title()
+
+    def action_next_match(self) -> None:
+        self._goto_match(forward=True)
+
+    def action_previous_match(self) -> None:
+        self._goto_match(forward=False)
+
+    def action_toggle_regex(self) -> None:
+        self._set_search(LogQuery(self.search.text, not self.search.regex))
+        box = self.query_one("#log-search", Input)
+        box.placeholder = ("search the log with a regular expression" if self.search.regex
+                           else "search the log") + \
+            " (Enter goes to it, n/N next/previous, ctrl+t regex, Esc clears)"
+        if not self.search.text:
+            self.notify(f"Search: regular expressions {'on' if self.search.regex else 'off'}.",
+                        timeout=2)
+
+    def action_open_filter(self) -> None:
+        self.open_filter()
+
+    # --- copying --------------------------------------------------------------------------------
+    def _copy_text_of(self, rec: Record | Marker) -> str:
+        """A record as the user sees it (timestamp when shown), in full and plain: no escape
+        sequences, no control characters."""
+        if isinstance(rec, Marker):
+            return rec.text
+        return clean_line(self._format(rec))
+
+    def line_to_copy(self) -> Record | Marker | None:
+        """The match n/N moved to while it is on screen, else the last line on screen (the
+        newest while following): what the eye is on."""
+        shown = self.log_view.visible_records()
+        current = self.log_view.current_match()
+        if current is not None and any(r is current for r in shown):
+            return cast("Record", current)
+        return shown[-1] if shown else None
+
+    def action_copy_line(self) -> None:
+        rec = self.line_to_copy()
+        if rec is None:
+            self.notify("Nothing to copy: the log is empty.", severity="warning", timeout=3)
+            return
+        cast("JtuiApp", self.app).copy_text(self._copy_text_of(rec), "log line")
+
+    def action_copy_block(self) -> None:
+        shown = self.log_view.visible_records()
+        if not shown:
+            self.notify("Nothing to copy: the log is empty.", severity="warning", timeout=3)
+            return
+        text = "\n".join(self._copy_text_of(r) for r in shown)
+        cast("JtuiApp", self.app).copy_text(text, f"{len(shown)} log lines on screen")
+
+    # --- which part of the log ------------------------------------------------------------------
+    def action_choose_range(self) -> None:
+        if self.container is None or self.engine is None:
+            self.notify("No container's log to read.", severity="warning", timeout=3)
+            return
+        now = self.log_range.text if self.log_range is not None else str(self.tail)
+
+        def check(values: FormValues) -> str | None:
+            try:
+                parse_log_range(values["range"])
+            except BadLogRange as exc:
+                return str(exc)
+            return None
+
+        form = FormScreen("Read which part of the log?",
+                          [("range", "Lines or since", now, RANGE_HELP)], ok="Read",
+                          check=check, note=f"e.g. {RANGE_HELP}")
+        self.app.push_screen(form, self._range_chosen)
+
+    def _range_chosen(self, values: FormValues | None) -> None:
+        if values is None:
+            return
+        self.log_range = parse_log_range(values["range"])
+        self.reread()
+
+    def reread(self) -> None:
+        """Read the log again from the engine, as `log_range` says (the view starts over)."""
+        # The same container: follow() keeps `log_range`, starts the view over and reads anew.
+        self.follow(self.container, self.engine)
+        self.notify(f"Reading the log again: {self.log_range.describe() if self.log_range else ''}",
+                    timeout=3)

@@ -4,6 +4,7 @@ the filter box; the engine's news (snapshots, events) brought to the panes; and 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -21,15 +22,20 @@ from textual.widgets import Footer, Input, Static, TextArea
 
 from .. import heap
 from ..engine import ContainerSummary, EngineError, EngineInfo, parse_reference
+from ..engine.inventory import container_details, image_details, volume_fields
+from ..engine.tunnels import TunnelFailed
 from ..engine.watcher import Changes, PendingChanges
 from ..jupyter.catalog import find_stack
 from ..jupyter.detect import is_jupyter_container
 from ..jupyter.launch import LaunchRequest, default_name, host_ids, launch_defaults
-from ..jupyter.launcher import LaunchResult, discover
+from ..jupyter.launcher import LaunchResult, discover, tunnel_command
 from ..jupyter.server import JupyterServer, NotOurServer, probe
 from ..logsetup import register_secret
+from . import project_actions
 from .clipboard import open_in_browser
 from .containers import ContainerTable
+from .details_screen import DetailsScreen
+from .disk_screen import DiskScreen
 from .engine_bar import EngineBar
 from .images import ImageTable
 from .jobs import run_in_thread
@@ -38,6 +44,7 @@ from .log_pane import LogPane
 from .messages import ContainerSelected, EngineNews, Snapshot
 from .offline_panel import OfflinePanel
 from .recent_screen import RecentScreen
+from .volumes import VolumeTable
 
 if TYPE_CHECKING:
     from ..app import JtuiApp
@@ -45,6 +52,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AGE_REFRESH_SECONDS = 15
+FORWARD_CHECK_SECONDS = 3.0  # how soon a dead ssh forward is noticed and made again
 # The engine's news reach the panes at most every NEWS_EVERY seconds, KEY_FIRST after the last
 # key, and in any case within NEWS_LATEST seconds (a key held down does not starve them).
 NEWS_EVERY = 0.2
@@ -65,11 +73,27 @@ class Discovered(Message):
         self.answering = answering
 
 
+class ForwardRemade(Message):
+    """A broken ssh forward to a Jupyter container was opened again (server None: it failed,
+    `error` says why)."""
+
+    def __init__(self, container_id: str, server: JupyterServer | None, error: str = "") -> None:
+        super().__init__()
+        self.container_id = container_id
+        self.server = server
+        self.error = error
+
+
 class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("1", "focus_pane('containers')", "Containers", show=False, id="focus-containers"),
         Binding("2", "focus_pane('images')", "Images", show=False, id="focus-images"),
         Binding("3", "focus_pane('logs')", "Logs", show=False, id="focus-logs"),
+        Binding("4", "focus_pane('volumes')", "Volumes", show=False, id="focus-volumes"),
+        Binding("i", "details", "Details", id="details",
+                tooltip="Details of the selected container (inspect), image (layers) or volume"),
+        Binding("D", "disk", "Disk usage", show=False, id="disk",
+                tooltip="The engine's disk usage and a prune menu"),
         # Priority: handled as the key arrives, so text typed right after "/" (fast typists,
         # pastes, tmux send-keys) lands in the box instead of reaching the table as commands.
         Binding("slash", "filter", "Filter", id="filter", priority=True),
@@ -78,6 +102,11 @@ class MainScreen(Screen[None]):
         Binding("u", "copy_url", "Copy URL", id="copy-url"),
         Binding("o", "open_url", "Open URL", id="open-url"),
         Binding("h", "recent", "Recent launches", show=False, id="recent-launches"),
+        Binding("L", "launch_recipe", "Launch the folder's recipe", show=False, id="launch-recipe",
+                tooltip="The launch form filled in from .jtui/launch.toml of the folder jtui started in"),
+        Binding("U", "rebuild_project", "Rebuild & relaunch", show=False, id="rebuild-project",
+                tooltip="Rebuild the selected container's image from its project folder's files "
+                        "and relaunch it with the same options"),
     ]
 
     def __init__(self) -> None:
@@ -91,6 +120,8 @@ class MainScreen(Screen[None]):
         # Jupyter containers whose URL is known but that do not answer (yet): id -> that server.
         self._starting: dict[str, JupyterServer] = {}
         self._heap_settled = False
+        self._forward_check: Timer | None = None
+        self._remaking: set[str] = set()
 
     @property
     def jtui(self) -> JtuiApp:
@@ -114,6 +145,7 @@ class MainScreen(Screen[None]):
         self.containers = ContainerTable(id="containers", show_all=config.show_all_containers,
                                          clock=self.jtui.clock)
         self.images = ImageTable(id="images", registry=config.registry, clock=self.jtui.clock)
+        self.volumes = VolumeTable(id="volumes", clock=self.jtui.clock)
         self.details = Static("", id="details", markup=False)
         self.log_pane = LogPane(id="logs", tail=config.log_tail, max_lines=config.log_max_lines,
                                 timestamps=config.log_timestamps, wrap=config.log_wrap)
@@ -125,6 +157,7 @@ class MainScreen(Screen[None]):
                 yield self.containers
                 yield self.details
                 yield self.images
+                yield self.volumes
             yield self.log_pane
         yield self.offline
         yield self.filter_box
@@ -139,16 +172,38 @@ class MainScreen(Screen[None]):
         else:
             self.show_connected(self.jtui.engine.info, was_lost=False)
         self.containers.focus()
+        project_actions.start(self)
         self.set_timer(1.0, self._refresh_ages)  # then every second or AGE_REFRESH_SECONDS
 
     # --- the engine's state, told by the app --------------------------------------------------
     def show_connected(self, info: EngineInfo, was_lost: bool) -> None:
+        engine = self.jtui.engine
+        if engine is not None and engine.tunnels is not None and self._forward_check is None:
+            # Only ssh:// engines have forwards; a dead ssh is noticed without any engine call.
+            self._forward_check = self.set_interval(FORWARD_CHECK_SECONDS, self._check_forwards)
         self.engine_bar.show_state("connected", info.endpoint,
                                    f"{info.kind} (API {info.api_version}) {info.os}/{info.arch}"
                                    + (" · NVIDIA runtime" if info.gpu_runtime else ""))
         self.offline.display = False
         if was_lost:
             self.notify("Reconnected to the engine; resynchronising.", timeout=3)
+
+    def engine_switched(self, label: str) -> None:
+        """The user picked another engine: nothing of the old one stays on screen (its rows,
+        logs, URLs) while the new one connects; its first list replaces the panes."""
+        if self._forward_check is not None:
+            self._forward_check.stop()
+            self._forward_check = None
+        self._news = None
+        self._starting.clear()
+        self._select_when_seen = None
+        self.last_launch = None
+        self.log_pane.follow(None, None)
+        self.containers.set_all([])
+        self.images.set_all([])
+        self.volumes.forget()
+        self.engine_bar.show_state("connecting", endpoint=label)
+        self.notify(f"Connecting to {label}…", timeout=3)
 
     def show_unreachable(self, error: EngineError, retry_in: float, attempt: int) -> None:
         endpoint = getattr(error, "endpoint", "") or self.engine_bar.endpoint
@@ -176,6 +231,9 @@ class MainScreen(Screen[None]):
         # The panes are updated at most every NEWS_EVERY seconds, and not right after a key:
         # each update makes the tables draw their visible rows again, and keys come first. A
         # change after a quiet spell is shown at once; a burst waits, merged, for its turn.
+        listener = self.jtui.listener
+        if listener is not None and message.pending is not listener.pending:
+            return  # news of an engine the user switched away from
         self._news = message.pending
         if self._news_timer is None:
             self._news_since = time.monotonic()
@@ -219,6 +277,9 @@ class MainScreen(Screen[None]):
             containers.apply_changes(changes.containers.values(), changes.removed)
         if changes.images is not None:
             self.images.set_all(changes.images)
+        if changes.snapshot or changes.removed or any(
+                "create" in actions for actions in changes.actions.values()):
+            self.volumes.containers_changed()  # who uses which volume may have changed
         for cid, actions in changes.actions.items():
             container = containers.containers.get(cid)
             if container is not None:
@@ -243,6 +304,9 @@ class MainScreen(Screen[None]):
         cid = container.id
         if cid == self._select_when_seen:
             self._select(cid)
+        if "oom" in actions:  # which kernel died, and relaunch with more memory (kernels_screen.py)
+            self.containers.kernel_watch.oom_seen(cid)
+        self.containers.resources.events_seen(container, actions)  # OOM marks (resource_watch.py)
         stopped = any(a in ("die", "stop", "kill") for a in actions)
         started = any(a in ("start", "restart") for a in actions)
         if not container.running:
@@ -264,6 +328,46 @@ class MainScreen(Screen[None]):
             # Its stream ends once the engine has sent the rest (after a flood, that takes a
             # while): the pane closes it only if it hangs silent instead.
             self.log_pane.container_stopped()
+
+    def _check_forwards(self) -> None:
+        engine = self.jtui.engine
+        if engine is None or engine.tunnels is None:
+            return
+        tunnels = engine.tunnels
+        for cid in tunnels.broken():
+            server = self.jtui.servers.get(cid)
+            if cid in self._remaking or server is None:
+                continue
+            self._remaking.add(cid)
+
+            def remake(cid: str = cid, server: JupyterServer = server) -> None:
+                try:
+                    port = tunnels.reopen(cid)
+                except TunnelFailed as exc:
+                    self.post_message(ForwardRemade(cid, None, exc.message))
+                except KeyError:  # closed meanwhile (the container stopped)
+                    self.post_message(ForwardRemade(cid, None))
+                else:
+                    self.post_message(ForwardRemade(cid, dataclasses.replace(server, port=port)))
+
+            run_in_thread(self, remake, "open the ssh forward again")
+
+    def on_forward_remade(self, message: ForwardRemade) -> None:
+        cid = message.container_id
+        self._remaking.discard(cid)
+        container = self.containers.containers.get(cid)
+        name = container.name if container is not None else cid[:12]
+        if message.server is None:
+            if message.error:
+                self.notify(f"The ssh forward to {name} ended and could not be made again: "
+                            f"{message.error}", title="Forward lost", severity="error", timeout=15)
+            return
+        if self.jtui.servers.get(cid) is None:
+            return  # the container stopped meanwhile
+        self.jtui.servers.set(cid, message.server)
+        self.containers.set_url(cid, self.shown_url(message.server))
+        self.notify(f"The ssh forward to {name} had ended; jtui made it again. The URL is now "
+                    f"{self.shown_url(message.server)}", title="Forward made again", timeout=10)
 
     def _close_tunnel(self, cid: str) -> None:
         """The ssh forward to a Jupyter that stopped or went (ssh:// engines)."""
@@ -392,9 +496,12 @@ class MainScreen(Screen[None]):
 
     def action_focus_pane(self, pane: str) -> None:
         # On a narrow terminal the logs and images panes share one place: show the one asked for.
-        if pane in ("logs", "images"):
+        if pane in ("logs", "images", "volumes"):
             self.set_class(pane == "logs", "-show-logs")
-        target = {"containers": self.containers, "images": self.images,
+        # The volumes pane takes the images pane's place (4), and gives it back on 2.
+        if pane in ("images", "volumes"):
+            self.set_class(pane == "volumes", "-show-volumes")
+        target = {"containers": self.containers, "images": self.images, "volumes": self.volumes,
                   "logs": self.log_pane.log_view}.get(pane)
         if target is not None:
             self.call_after_refresh(target.focus)  # once it is displayed again
@@ -416,7 +523,7 @@ class MainScreen(Screen[None]):
     def action_filter(self) -> None:
         pane = self._focused_pane()
         if pane == "logs":
-            self.log_pane.open_filter()
+            self.log_pane.open_search()  # highlights; the logs pane's filter is on "&"
             return
         self._filter_target = pane
         table = self.images if pane == "images" else self.containers
@@ -462,12 +569,13 @@ class MainScreen(Screen[None]):
                                cwd=os.getcwd(), ids=host_ids(),
                                rootless=engine is not None and engine.info.rootless)
 
-    def open_launch_form(self, request: LaunchRequest) -> None:
+    def open_launch_form(self, request: LaunchRequest, *, build_project: bool | None = None) -> None:
         engine = self.jtui.require_engine("launch Jupyter")
         if engine is None:
             return
         form = LaunchForm(request, engine, existing_names=self._names(),
-                          ports_in_use=self._ports_in_use(), local_engine=engine.endpoint.is_local)
+                          ports_in_use=self._ports_in_use(), local_engine=engine.endpoint.is_local,
+                          build_project=build_project)
         self.app.push_screen(form, self._launched)
 
     def action_launch(self) -> None:
@@ -519,10 +627,23 @@ class MainScreen(Screen[None]):
         if result.warning:
             self.notify(result.warning, title="The folder is not writable", severity="warning",
                         timeout=30)
+        if result.tunnel:
+            # A tcp:// engine elsewhere published Jupyter on its own loopback (safe): the browser
+            # here needs the user's ssh forward first; the command is what they paste.
+            self.jtui.copy_text(result.tunnel, "ssh tunnel command")
+            self.notify(f"Jupyter answers on the engine's machine, on its 127.0.0.1 only. Run this "
+                        f"here first (copied), then open the URL:\n{result.tunnel}",
+                        title="A tunnel is needed", severity="warning", timeout=60)
 
     def _select(self, cid: str) -> None:
         """Put the cursor on a container's row, now or as soon as its row appears."""
         self._select_when_seen = None if self.containers.select(cid) else cid
+
+    def action_launch_recipe(self) -> None:
+        project_actions.launch_recipe(self)
+
+    def action_rebuild_project(self) -> None:
+        project_actions.rebuild_and_relaunch(self)
 
     def action_recent(self) -> None:
         requests = self.jtui.recent.load()
@@ -555,6 +676,11 @@ class MainScreen(Screen[None]):
         server = self._selected_server()
         if server is not None:
             self.jtui.copy_text(server.url, "Jupyter URL")
+            engine = self.jtui.engine
+            if (engine is not None and engine.tunnels is None and not engine.endpoint.is_local
+                    and server.host == "127.0.0.1"):
+                self.notify("This URL works here once a tunnel to the engine's machine runs:\n"
+                            + tunnel_command(engine, server.port), severity="warning", timeout=20)
 
     def action_open_url(self) -> None:
         server = self._selected_server()
@@ -565,3 +691,41 @@ class MainScreen(Screen[None]):
             self.notify(f"Could not open a browser: {problem}.", severity="warning")
         else:
             self.notify("Opened in your browser.")
+
+    # --- details and disk ---------------------------------------------------------------------
+    def action_details(self) -> None:
+        """The details of what the focused pane has selected: a container's inspect (from the
+        logs pane too: its container), an image's layers, a volume."""
+        engine = self.jtui.require_engine("show details")
+        if engine is None:
+            return
+        focused = self.focused
+        if isinstance(focused, VolumeTable):
+            volume = focused.selected_volume
+            if volume is None:
+                self.notify("Select a volume first.", severity="warning")
+                return
+            self.app.push_screen(DetailsScreen(f"Volume {volume.name}", lambda: volume_fields(volume)))
+            return
+        if self._focused_pane() == "images":
+            image = self.images.selected_image
+            if image is None:
+                self.notify("Select a local image first (catalog entries are not pulled).",
+                            severity="warning")
+                return
+            ref = image.id
+            self.app.push_screen(DetailsScreen(f"Image {image.display_name}: details and layers",
+                                               lambda: image_details(engine, ref, self.jtui.clock())))
+            return
+        container = (self.log_pane.container if self._focused_pane() == "logs"
+                     else None) or self.containers.selected
+        if container is None:
+            self.notify("Select a container first.", severity="warning")
+            return
+        cid = container.id
+        self.app.push_screen(DetailsScreen(f"Container {container.name}",
+                                           lambda: container_details(engine, cid)))
+
+    def action_disk(self) -> None:
+        if self.jtui.require_engine("read the disk usage") is not None:
+            self.app.push_screen(DiskScreen())
