@@ -70,7 +70,7 @@ def _selected(table: ContainerTable, doing: str) -> tuple[Engine, ContainerSumma
     if engine is None:
         return None
     if table.selected is None:
-        table.notify("Select a container first.", severity="warning")
+        table.notify(table.no_selection_hint(), severity="warning")
         return None
     return engine, table.selected
 
@@ -192,7 +192,12 @@ def copy_files(table: ContainerTable) -> None:
 def compose_menu(table: ContainerTable) -> None:
     """The project of the selected container: start / stop / restart all its containers through
     the engine; up / down through Compose when it is installed here."""
-    chosen_one = _selected(table, "manage a Compose project")
+    members = table.group_members(table.selected_key)  # a folded project's row: that project
+    if members:
+        engine_or_none = table.jtui.require_engine("manage a Compose project")
+        chosen_one = None if engine_or_none is None else (engine_or_none, members[0])
+    else:
+        chosen_one = _selected(table, "manage a Compose project")
     if chosen_one is None:
         return
     engine, c = chosen_one

@@ -9,7 +9,9 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
+from textual import events
 from textual.app import SuspendNotSupported
 from textual.binding import Binding
 from textual.content import Content
@@ -22,6 +24,15 @@ from ..engine.jobs import Done, Failed, commit_job, exec_job, lifecycle_job
 from ..jupyter.detect import HOME_LABEL, exec_user, is_jupyter_container
 from ..jupyter.project import image_out_of_date
 from . import container_actions
+from .compose_groups import (
+    columns_that_fit,
+    group_cells,
+    group_key,
+    group_project,
+    group_sort_key,
+    members_by_project,
+    project_of,
+)
 from .dialogs import ConfirmScreen, FormScreen, FormValues, JobScreen
 from .installed_screen import InstalledScreen
 from .kernels_screen import KernelNews, KernelsScreen, KernelWatch
@@ -29,13 +40,22 @@ from .keyed_table import KeyedTable
 from .messages import ContainerSelected
 from .resource_watch import ResourceWatch, StatsNews
 from .resources_screen import ResourcesScreen
-from .rows import CONTAINER_COLUMNS, CONTAINER_SORTS, Cells, container_cells, container_matches, sort_key_by
+from .rows import (
+    COMPOSE_PROJECT,
+    CONTAINER_COLUMNS,
+    CONTAINER_SORTS,
+    Cells,
+    container_cells,
+    container_matches,
+    sort_key_by,
+)
 
 # A login shell if the image has bash, else sh: one exec, no guessing from outside.
 SHELL_CMD = ["sh", "-c", "command -v bash >/dev/null 2>&1 && exec bash || exec sh"]
 DOING = {"start": "Starting", "stop": "Stopping", "restart": "Restarting", "remove": "Removing",
          "force-remove": "Removing"}
 COLUMN_KEYS = tuple(key for key, _ in CONTAINER_COLUMNS)
+COLUMN_LABELS = dict(CONTAINER_COLUMNS)
 AGE_COLUMN = COLUMN_KEYS.index("age")
 
 
@@ -78,6 +98,9 @@ class ContainerTable(KeyedTable):
                 show=False, id="containers-copy-files"),
         Binding("P", "compose", "Compose project", tooltip="Start/stop/restart, up/down its project",
                 show=False, id="containers-compose"),
+        Binding("z", "toggle_group", "Fold project",
+                tooltip="Sorted by project (O): fold a Compose project into one row, or unfold it",
+                show=False, id="containers-fold-project"),
     ]
 
     def __init__(self, *, show_all: bool = True, clock: Callable[[], datetime] | None = None,
@@ -98,10 +121,14 @@ class ContainerTable(KeyedTable):
         self.resources = ResourceWatch(self)  # CPU % and memory columns, sort, OOM marks
         self.busy: set[str] = set()  # ids of Jupyter containers with a kernel running a cell
         self.kernel_watch = KernelWatch(self)
+        # Compose projects folded into one row (`z`), while the rows are sorted by project.
+        self.collapsed: set[str] = set()
+        self._project_labelled = False  # some container has the Compose label: a Project column
 
     def on_mount(self) -> None:
         for key, label in CONTAINER_COLUMNS:
             self.add_column(label, key=key)
+        self._all_columns = COLUMN_KEYS
         self._update_title()
         self.kernel_watch.start()
         self.resources.start()
@@ -155,6 +182,9 @@ class ContainerTable(KeyedTable):
         else:
             self.urls.pop(container_id, None)
         self._patch({container_id})
+        # A URL found is rare (not every event) and widens the Jupyter column ("ready :8888"):
+        # the column set is chosen again so the next column is dropped rather than cut.
+        self._fit_to_width()
 
     def select(self, cid: str) -> bool:
         """Move the cursor to a container's row; False when it has no row (yet)."""
@@ -166,7 +196,15 @@ class ContainerTable(KeyedTable):
 
     @property
     def selected(self) -> ContainerSummary | None:
+        """The container of the row under the cursor; None on a folded project's row."""
         return self.containers.get(self._selected_id or "")
+
+    def no_selection_hint(self) -> str:
+        """What to say when an action on one container finds none selected."""
+        project = group_project(self.selected_key)
+        if project is not None:
+            return f"This row is the Compose project {project}: unfold it first (z)."
+        return "Select a container first."
 
     # --- view ---------------------------------------------------------------------------------
     def visible_containers(self) -> list[ContainerSummary]:
@@ -184,15 +222,110 @@ class ContainerTable(KeyedTable):
                                oom_limit=self.resources.oom_limit(c.id),
                                stale=image_out_of_date(c.labels) is True)
 
+    # --- Compose projects folded into one row (tui/ui/compose_groups.py) ----------------------------
+    @property
+    def folding(self) -> set[str]:
+        """The projects folded now: folding holds only while the rows are sorted by project."""
+        return self.collapsed if self.resources.sort == "project" else set()
+
+    def _group_rows(self) -> tuple[list[tuple[str, Any, Cells]], list[str]]:
+        """The rows of the folded projects that have members shown, and the keys of those that
+        have none any more (the last member removed or filtered out). A project with no member
+        left at all is unfolded for good."""
+        folding = self.folding
+        if not folding:
+            return [], []
+        rows: list[tuple[str, Any, Cells]] = []
+        gone: list[str] = []
+        for project, members in members_by_project(self.containers.values(), folding).items():
+            if not members:
+                self.collapsed.discard(project)
+            shown = [c for c in members if container_matches(c, self.filter_text, self.show_all)]
+            if shown:
+                marked = all(c.id in self.marked for c in shown)
+                rows.append((group_key(project), group_sort_key(project),
+                             group_cells(project, sorted(shown, key=self._sort_key), marked)))
+            else:
+                gone.append(group_key(project))
+        return rows, gone
+
+    def group_members(self, key: str | None) -> list[ContainerSummary]:
+        """The containers a folded project's row stands for (as filtered), by name; [] else."""
+        project = group_project(key)
+        if project is None:
+            return []
+        return sorted((c for c in self.containers.values() if project_of(c) == project
+                       and container_matches(c, self.filter_text, self.show_all)),
+                      key=lambda c: c.name)
+
+    def action_toggle_group(self) -> None:
+        if self.resources.sort != "project":
+            self.notify("Sort by project first (O until the title says 'by project'); then z "
+                        "folds a Compose project into one row.", severity="warning")
+            return
+        project = group_project(self.selected_key)
+        if project is not None:  # unfold, the cursor on its first member
+            self.collapsed.discard(project)
+            self.sync()
+            first = next((c.id for c in self.visible_containers() if project_of(c) == project), None)
+            if first is not None:
+                self.select(first)
+            return
+        c = self.selected
+        if c is None:
+            self.notify("Select a container first.", severity="warning")
+            return
+        project = project_of(c)
+        if not project:
+            self.notify(f"{c.name} is not part of a Compose project (it has no {COMPOSE_PROJECT} "
+                        "label).", severity="warning")
+            return
+        self.collapsed.add(project)
+        self.sync()
+        self.select(group_key(project))
+
+    # --- the columns that fit ------------------------------------------------------------------
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_to_width()
+
+    def _fit_to_width(self, widths: dict[str, int] | None = None) -> None:
+        """Show the most important columns that fit whole (tui/ui/compose_groups.py IMPORTANCE)
+        rather than let the last ones scroll off; the rows are rebuilt only when the set changes.
+        Looked at on a resize and a whole re-list (`sync`: the first list, the periodic re-list,
+        a filter, a sort), not on each engine event: a column must not come and go with the width
+        of one container's status; a wider cell meanwhile scrolls, as before. `widths`: each
+        column's width for rows about to be shown (else the rows shown now)."""
+        if not self.is_mounted or not self.size.width:
+            return
+        width = self.size.width - self.styles.scrollbar_size_vertical  # room for the scrollbar
+        by_project = self.resources.sort == "project"
+        widths = widths if widths is not None else self.content_widths(COLUMN_LABELS)
+        shown = columns_that_fit(width, widths,
+                                 self._project_labelled or by_project, by_project)
+        self.show_columns(shown, COLUMN_LABELS, keep=self.selected_key)
+
     def sync(self) -> None:
         """Bring every row in line with `containers` (a re-list, a new filter, the clock):
         remove, update and add only what changed."""
         if not self.is_mounted:
             return
         now = self._clock() if self._clock else None
-        visible = self.visible_containers()
-        self.apply_rows([(c.id, self._cells(c, now)) for c in visible], COLUMN_KEYS,
-                        keep=self.selected_key, sort_keys=[self._sort_key(c) for c in visible])
+        folding = self.folding
+        self._project_labelled = any(COMPOSE_PROJECT in c.labels for c in self.containers.values())
+        rows: list[tuple[str, Any, Cells]] = [
+            (c.id, self._sort_key(c), self._cells(c, now)) for c in self.visible_containers()
+            if not (folding and project_of(c) in folding)]
+        groups, _ = self._group_rows()
+        rows = sorted([*rows, *groups], key=lambda row: row[1])
+        # The columns for these rows before they go in: the first list then does not rebuild
+        # the table it has just filled (a rebuild of every row).
+        widths = {key: len(label) for key, label in CONTAINER_COLUMNS}
+        for _, _, cells in rows:
+            for key, cell in zip(COLUMN_KEYS, cells, strict=True):
+                widths[key] = max(widths[key], cell.cell_len)
+        self._fit_to_width(widths)
+        self.apply_rows([(key, cells) for key, _, cells in rows], COLUMN_KEYS,
+                        keep=self.selected_key, sort_keys=[sort_key for _, sort_key, _ in rows])
         self._update_title()
         self._announce()
 
@@ -203,15 +336,28 @@ class ContainerTable(KeyedTable):
         now = self._clock() if self._clock else None
         rows: list[tuple[str, object, Cells]] = []
         gone: list[str] = []
+        folding = self.folding
+        labelled = self._project_labelled
         for cid in ids:
+            if group_project(cid) is not None:
+                continue  # the folded projects' rows are all looked at below
             c = self.containers.get(cid)
-            if c is not None and container_matches(c, self.filter_text, self.show_all):
+            if c is not None and COMPOSE_PROJECT in c.labels:
+                self._project_labelled = True
+            if (c is not None and container_matches(c, self.filter_text, self.show_all)
+                    and not (folding and project_of(c) in folding)):
                 rows.append((cid, self._sort_key(c), self._cells(c, now)))
             else:
                 gone.append(cid)
+        if folding:  # a member may have changed or gone: the counts of every folded row again
+            groups, empty = self._group_rows()
+            rows += groups
+            gone += empty
         # Keep the row under the cursor now, not the last one announced: a key may have moved
         # the cursor before its highlight message came round, and must not be undone.
         self.patch_rows(rows, gone, COLUMN_KEYS, keep=self.selected_key)
+        if self._project_labelled != labelled:  # the first Compose container: a Project column
+            self._fit_to_width()
         self._update_title()
         self._announce()
 
@@ -284,11 +430,23 @@ class ContainerTable(KeyedTable):
         marked = [self.containers[cid] for cid in self.marked if cid in self.containers]
         if marked:
             return sorted(marked, key=lambda c: c.name)
+        members = self.group_members(self.selected_key)  # a folded project: all its members
+        if members:
+            return members
         return [self.selected] if self.selected else []
 
     def action_toggle_mark(self) -> None:
         cid = self._selected_id
-        if cid:
+        members = {c.id for c in self.group_members(cid)}
+        if members:  # a folded project: mark all its members, or unmark them if all were
+            if members <= self.marked:
+                self.marked -= members
+            else:
+                self.marked |= members
+            self._patch(members)
+            if self.cursor_row < self.row_count - 1:
+                self.move_cursor(row=self.cursor_row + 1)
+        elif cid:
             self.marked.symmetric_difference_update({cid})
             self._patch({cid})
             if self.cursor_row < self.row_count - 1:
@@ -312,7 +470,7 @@ class ContainerTable(KeyedTable):
         if engine is None:
             return
         if not targets:
-            self.notify("Select a container first.", severity="warning")
+            self.notify(self.no_selection_hint(), severity="warning")
             return
         names = ", ".join(c.name for c in targets)
         grace = self.jtui.config.stop_grace_seconds
@@ -401,7 +559,7 @@ class ContainerTable(KeyedTable):
             return None
         c = self.selected
         if c is None:
-            self.notify("Select a container first.", severity="warning")
+            self.notify(self.no_selection_hint(), severity="warning")
             return None
         if not c.running:
             self.notify(f"{c.name} is not running: start it first (S).", severity="warning")
@@ -463,7 +621,7 @@ class ContainerTable(KeyedTable):
         if engine is None:
             return
         if c is None:
-            self.notify("Select a container first.", severity="warning")
+            self.notify(self.no_selection_hint(), severity="warning")
             return
         repo = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in c.name.lower())
 

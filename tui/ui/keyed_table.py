@@ -10,7 +10,7 @@ from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellKey, RowDoesNotExist, RowKey
+from textual.widgets.data_table import CellKey, ColumnKey, RowDoesNotExist, RowKey
 
 from .rows import Cells
 
@@ -39,6 +39,10 @@ class KeyedTable(DataTable[Text]):
         self._rendered: dict[str, Cells] = {}  # key -> the cells last drawn for it
         self._sort_keys: dict[str, Any] = {}  # key -> where it sorts
         self._widths: list[Counter[int]] = []  # per column: how many cells have each width
+        # Every column's key, in the order of the cells; the ones the table has now (None: all).
+        # A narrow pane drops columns (`show_columns`) while the rows keep every cell.
+        self._all_columns: tuple[str, ...] = ()
+        self._shown: tuple[str, ...] | None = None
 
     @property
     def jtui(self) -> JtuiApp:
@@ -83,9 +87,10 @@ class KeyedTable(DataTable[Text]):
         """Add or update one row; True when it was added."""
         if not self._widths:
             self._widths = [Counter() for _ in columns]
+            self._all_columns = columns
         old = self._rendered.get(key)
         if old is None:
-            self.add_row(*cells, key=key)
+            self.add_row(*self._present(cells), key=key)
             self._rendered[key] = cells
             for i, cell in enumerate(cells):
                 self._count(i, cell)
@@ -94,7 +99,8 @@ class KeyedTable(DataTable[Text]):
             stored = list(old)
             for i, (col, new, before) in enumerate(zip(columns, cells, old, strict=True)):
                 if new != before:
-                    self.update_cell(key, col, new)
+                    if self._shown is None or col in self._shown:
+                        self.update_cell(key, col, new)
                     stored[i] = new
                     self._uncount(i, before)
                     self._count(i, new)
@@ -159,9 +165,12 @@ class KeyedTable(DataTable[Text]):
         widens a column for a wider cell but never narrows it again, even when that row goes:
         one container with 100 published ports would keep the Ports column wide for ever."""
         changed = False
-        for column, counter in zip(self.ordered_columns, self._widths, strict=False):
-            if not column.auto_width:
+        index = {key: i for i, key in enumerate(self._all_columns)}
+        for column in self.ordered_columns:
+            i = index.get(column.key.value or "")
+            if not column.auto_width or i is None or i >= len(self._widths):
                 continue
+            counter = self._widths[i]
             want = max(column.label.cell_len, max(counter, default=0))
             if column.content_width != want:
                 column.content_width = want
@@ -172,6 +181,48 @@ class KeyedTable(DataTable[Text]):
             self._clear_caches()
             self._require_update_dimensions = True
             self.refresh()
+
+    # --- which columns ----------------------------------------------------------------------------
+    def _present(self, cells: Cells) -> Cells:
+        """The cells of the columns the table has now."""
+        if self._shown is None:
+            return cells
+        return tuple(cell for key, cell in zip(self._all_columns, cells, strict=True)
+                     if key in self._shown)
+
+    def content_widths(self, labels: dict[str, str]) -> dict[str, int]:
+        """Each column's width if shown: its widest cell now, or its label."""
+        widths = {key: len(label) for key, label in labels.items()}
+        for key, counter in zip(self._all_columns, self._widths, strict=False):
+            widths[key] = max(widths.get(key, 0), max(counter, default=0))
+        return widths
+
+    def show_columns(self, shown: tuple[str, ...], labels: dict[str, str], keep: str | None) -> bool:
+        """Have the table show only these columns (in this order); True when that changed. The
+        rows are put back from the cells kept, in their order: this costs a re-draw of every row,
+        so it is done only when the set changes (a resize across a threshold), not on each resize."""
+        if shown == (self._shown or tuple(str(key.value) for key in self.columns)):
+            return False
+        self._shown = shown
+        order = [row.key.value for row in self.ordered_rows if row.key.value in self._rendered]
+        with self.app.batch_update():
+            self.clear(columns=True)
+            for key in shown:
+                self.add_column(Text(labels[key]), key=key)
+            for key in order:
+                self.add_row(*self._present(self._rendered[key]), key=key)
+            self._finish(keep)
+        return True
+
+    def get_cell(self, row_key: RowKey | str, column_key: ColumnKey | str) -> Text:
+        """A row's cell, its column shown or not: a narrow pane drops columns, the rows keep
+        every cell (what the row holds is the same at any width)."""
+        row = str(getattr(row_key, "value", row_key))
+        column = str(getattr(column_key, "value", column_key))
+        cells = self._rendered.get(row)
+        if cells is not None and column in self._all_columns:
+            return cells[self._all_columns.index(column)]
+        return super().get_cell(row_key, column_key)
 
     @property
     def selected_key(self) -> str | None:

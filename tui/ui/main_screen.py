@@ -406,6 +406,10 @@ class MainScreen(Screen[None]):
     def _empty_hint(self) -> str:
         """What to do when the containers pane shows nothing: the first run's path, or why."""
         table = self.containers
+        members = table.group_members(table.selected_key)  # a folded Compose project's row
+        if members:
+            return (f"Compose project of {', '.join(c.name for c in members)} "
+                    "(z unfolds it; S, s, r, d act on all of them).")
         if not self.jtui.connected and not table.containers:
             return ""
         if table.filter_text:
