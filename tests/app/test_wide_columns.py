@@ -42,6 +42,9 @@ async def test_a_hundred_ports_widen_the_column_only_while_the_container_exists(
         # As wide as the widest cell still shown (or its label), and the table narrower again.
         assert ports.content_width == _widest(table, "ports")
         assert table.virtual_size.width <= wide_size - (MAX_CELL - ports.content_width)
-        # Every other column too: none is wider than what it shows.
-        for key in ("name", "state", "status", "image", "url"):
+        # Every other column too: none is wider than what it shows. (Which columns are shown
+        # depends on the other containers on the engine: the pane drops what does not fit.)
+        shown = [key for key in ("name", "state", "status", "image", "url") if key in table.columns]
+        assert {"name", "state", "url"} <= set(shown), shown
+        for key in shown:
             assert table.columns[key].content_width == _widest(table, key), key
