@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.rig import copy_images
 from tests.rootless import TUN, UID, ensure_user, user_env
 
 
@@ -110,11 +111,7 @@ class PodmanService:
             stdin=subprocess.DEVNULL, stdout=(r / "service.log").open("w"), stderr=subprocess.STDOUT,
             env=self._env(), start_new_session=True)
         self._wait()
-        for image in self.images:
-            save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
-            subprocess.run(["docker", "-H", self.url, "load", "-q"], stdin=save.stdout, check=True,
-                           capture_output=True)
-            save.wait()
+        copy_images(self.images, self.url)
         return self
 
     def _wait(self, timeout: float = 30.0) -> None:

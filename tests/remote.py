@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.rig import copy_images
+
 USER = "jtuiremote"
 GROUP = "jtuiremote-docker"
 
@@ -136,10 +138,7 @@ class RemoteEngine:
         wrapper.chmod(0o755)
         os.environ["PATH"] = f"{r / 'bin'}:{self._old_path}"
         self._wait_for_engine()
-        for image in self.images:
-            save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
-            self.docker("load", "-q", stdin=save.stdout)
-            save.wait()
+        copy_images(self.images, f"unix://{self.socket}")
         return self
 
     def _wait_for_engine(self, timeout: float = 60.0) -> None:

@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.rig import copy_images
+
 UID = 4321
 NAME = "jtuirootless"
 SCRIPT = "/usr/share/docker.io/contrib/dockerd-rootless.sh"
@@ -98,11 +100,7 @@ class RootlessDocker:
             stdin=subprocess.DEVNULL, stdout=(r / "dockerd.log").open("w"), stderr=subprocess.STDOUT,
             start_new_session=True)
         self._wait()
-        for image in self.images:
-            save = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
-            subprocess.run(["docker", "-H", self.url, "load", "-q"], stdin=save.stdout, check=True,
-                           capture_output=True)
-            save.wait()
+        copy_images(self.images, self.url)
         return self
 
     def _wait(self, timeout: float = 60.0) -> None:

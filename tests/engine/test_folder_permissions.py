@@ -8,16 +8,13 @@ root without --allow-root)."""
 
 from __future__ import annotations
 
-import json
 import os
 import threading
-import urllib.error
-import urllib.request
 
 import pytest
 
 from tests.conftest import free_port
-from tests.rig import STACK
+from tests.rig import STACK, save_notebook
 from tui.engine.jobs import Line, exec_job
 from tui.jupyter.detect import exec_user
 from tui.jupyter.launch import WORK_DIR, LaunchRequest, container_spec, home_volume, launch_warnings
@@ -26,18 +23,6 @@ from tui.ui.containers import command_argv
 
 ROOT = os.geteuid() == 0
 OTHER_UID = 4321  # a host user who is neither root nor the stacks' 1000
-
-
-def _save_notebook(server, name: str) -> int:
-    body = json.dumps({"type": "notebook"}).encode()
-    req = urllib.request.Request(f"{server.base}api/contents/{name}", data=body, method="PUT",
-                                 headers={"Authorization": f"token {server.token}",
-                                          "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
 
 
 def _launch(engine, spec_factory, request: LaunchRequest) -> Ready:
@@ -67,7 +52,7 @@ def test_a_saved_notebook_lands_in_the_folder_owned_by_who_launched(engine, spec
     assert launch_warnings(request) == []
     ready = _launch(engine, spec_factory, request)
     assert ready.warning == ""
-    assert _save_notebook(ready.server, "Saved.ipynb") == 201
+    assert save_notebook(ready.server, "Saved.ipynb") == 201
     saved = folder / "Saved.ipynb"
     assert (saved.stat().st_uid, saved.stat().st_gid) == (uid, uid)
     # `x` (and `e`) run as the same user: a file made by a command is the user's too (seen:
@@ -97,7 +82,7 @@ def test_a_folder_jupyter_cannot_write_is_said_before_and_after(engine, spec_fac
     ready = _launch(engine, spec_factory, request)
     assert "cannot save into" in ready.warning and str(folder) in ready.warning
     # The check tells the truth: Jupyter's own save fails.
-    assert _save_notebook(ready.server, "Refused.ipynb") >= 400
+    assert save_notebook(ready.server, "Refused.ipynb") >= 400
     assert not (folder / "Refused.ipynb").exists()
 
 
@@ -111,7 +96,7 @@ def test_folders_jtui_creates_as_root_belong_to_the_server_user(engine, spec_fac
     ready = _launch(engine, spec_factory, request)
     assert (folder.stat().st_uid, folder.stat().st_gid) == (1000, 100)
     assert ready.warning == ""
-    assert _save_notebook(ready.server, "New.ipynb") == 201
+    assert save_notebook(ready.server, "New.ipynb") == 201
 
 
 def test_named_volume_read_only_folder_and_limits(engine, spec_factory, tmp_path):

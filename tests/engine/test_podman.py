@@ -8,7 +8,6 @@ died (not die), remove (not destroy)."""
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -19,7 +18,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.podman import PodmanService
-from tests.rig import BUSYBOX, STACK, unique
+from tests.rig import BUSYBOX, STACK, save_notebook, unique
 from tests.rootless import UID
 from tui.engine import ContainerSpec, Engine
 from tui.jupyter.launch import WORK_DIR, LaunchRequest, launch_defaults, launch_warnings
@@ -52,19 +51,6 @@ def _launch(engine: Engine, request: LaunchRequest, what: str) -> Ready:
     assert ready is not None
     print(f"{what}: ready in {time.monotonic() - started:.1f} s")
     return ready
-
-
-def save_notebook(server, name: str) -> int:
-    """PUT a new notebook through Jupyter's contents API, as Lab does on "save"."""
-    req = urllib.request.Request(f"{server.base}api/contents/{name}",
-                                 data=json.dumps({"type": "notebook"}).encode(), method="PUT",
-                                 headers={"Authorization": f"token {server.token}",
-                                          "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
 
 
 def test_jtui_knows_podman_and_lists_logs_and_events(pengine, podman):

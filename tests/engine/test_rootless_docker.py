@@ -7,7 +7,6 @@ The engine is Debian's dockerd-rootless.sh run by uid 4321 (tests/rootless.py)."
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import urllib.error
@@ -16,7 +15,7 @@ import urllib.request
 import pytest
 
 from tests.conftest import free_port
-from tests.rig import STACK, unique
+from tests.rig import STACK, save_notebook, unique
 from tests.rootless import UID, RootlessDocker
 from tui.engine import Engine
 from tui.jupyter.launch import WORK_DIR, launch_defaults, launch_warnings
@@ -30,18 +29,6 @@ def rootless():
     rig = RootlessDocker([STACK]).start()
     yield rig
     rig.stop()
-
-
-def save_notebook(server, name: str) -> int:
-    req = urllib.request.Request(f"{server.base}api/contents/{name}",
-                                 data=json.dumps({"type": "notebook"}).encode(), method="PUT",
-                                 headers={"Authorization": f"token {server.token}",
-                                          "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
 
 
 def test_launch_on_rootless_docker_saves_as_the_engine_user(rootless):
