@@ -147,10 +147,16 @@ class Tunnels:
         return tunnel.local_port if tunnel is not None and tunnel.alive else None
 
     def close(self, key: str) -> None:
+        # End ssh before forgetting the forward: once local_port() says None, the port is closed
+        # (a caller, or a test, may check it at once). The wait is outside the lock.
         with self._lock:
-            tunnel = self._tunnels.pop(key, None)
-        if tunnel is not None:
-            _end(tunnel.process)
+            tunnel = self._tunnels.get(key)
+        if tunnel is None:
+            return
+        _end(tunnel.process)
+        with self._lock:
+            if self._tunnels.get(key) is tunnel:
+                del self._tunnels[key]
 
     def close_all(self) -> None:
         with self._lock:
