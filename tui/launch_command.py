@@ -102,6 +102,9 @@ def main(argv: list[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
     print(url, file=out, flush=True)
     if result.warning:
         print(f"warning: {result.warning}", file=err)
+    if result.gpu_check is not None:
+        print(f"{'warning: ' if result.gpu_check.warning else ''}GPU: {result.gpu_check.message}",
+              file=err)
     if result.tunnel:
         print(f"Jupyter answers on the engine's machine only (its 127.0.0.1): run\n  {result.tunnel}\n"
               "here first, then open the URL.", file=err)

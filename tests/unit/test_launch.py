@@ -51,7 +51,7 @@ from tui.jupyter.launch import (
     validate,
 )
 
-FIELDS = {"name", "image", "port", "bind", "folder", "env", "extra_ports", "mode", "restart"}
+FIELDS = {"name", "image", "port", "bind", "folder", "env", "extra_ports", "mode", "restart", "gpus"}
 ports = st.integers(1, 65535)
 env_keys = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True).filter(
     lambda k: k not in RESERVED_ENV)
@@ -350,7 +350,9 @@ requests = st.builds(
     gpu=st.booleans(), restart_policy=st.sampled_from(RESTART_POLICIES) | st.text(max_size=5),
     auto_remove=st.booleans(),
     extra_ports=st.lists(st.tuples(st.integers(-1, 70000), st.integers(-1, 70000)), max_size=3),
-    create_folders=st.booleans())
+    create_folders=st.booleans(),
+    gpu_devices=st.lists(st.sampled_from(["0", "1", "0,1", "GPU-x"]) | st.text(max_size=6),
+                         max_size=3).map(tuple))
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
@@ -364,6 +366,7 @@ def test_validate_never_raises(request, names, in_use, local):
         assert request.mode in ("lab", "notebook") and request.restart_policy in RESTART_POLICIES
         assert request.host_port is None or 1 <= request.host_port <= 65535
         assert all(t.startswith("/") for _, t in request.mounts)
+        assert all(d.isdigit() or d.startswith(("GPU-", "MIG-")) for d in request.gpu_devices)
 
 
 # --- defaults and warnings ---------------------------------------------------------------------

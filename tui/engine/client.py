@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import docker
 import docker.errors
-from docker.types import DeviceRequest, Mount
+from docker.types import Mount
 
 from .connection import Endpoint, resolve_endpoint
 from .errors import (
@@ -33,6 +33,7 @@ from .errors import (
     is_engine_failure,
     translate,
 )
+from .gpus import device_request
 from .models import (
     BuildResult,
     ContainerDetails,
@@ -94,6 +95,7 @@ class ContainerSpec:
     user: str | None = None
     group_add: list[str] = field(default_factory=list)
     gpu: bool = False
+    gpu_devices: tuple[str, ...] = ()  # with gpu: these GPUs (indexes or UUIDs); empty: all
     restart_policy: str = "no"  # no | on-failure | unless-stopped | always
     auto_remove: bool = False
     working_dir: str | None = None
@@ -420,7 +422,7 @@ class Engine:
         if spec.shm_size:
             kwargs["shm_size"] = spec.shm_size
         if spec.gpu:
-            kwargs["device_requests"] = [DeviceRequest(count=-1, capabilities=[["gpu"]])]
+            kwargs["device_requests"] = [device_request(spec.gpu_devices)]
         if spec.restart_policy and spec.restart_policy != "no" and not spec.auto_remove:
             kwargs["restart_policy"] = {"Name": spec.restart_policy}
         return kwargs

@@ -20,6 +20,7 @@ from typing import Any
 from .. import humanize
 from .client import Engine
 from .errors import DOCKER_FAILURES, Conflict, NotFound, engine_failures
+from .gpus import gpus_flag
 from .jobs import Done, Job, JobEvent, Progress
 from .models import _dict, _int, _labels, _list, _parse_time, _str
 
@@ -264,8 +265,12 @@ def docker_run_recipe(raw: Any, image: Any = None) -> str:
     for key, val in sorted(_labels(config.get("Labels")).items()):
         if image_labels.get(key) != val:
             parts.append(f"--label {q(f'{key}={val}')}")
-    if _list(host.get("DeviceRequests")):
-        parts.append("--gpus all")
+    for request in _list(host.get("DeviceRequests")):
+        request = _dict(request)
+        devices = [_str(d) for d in _list(request.get("DeviceIDs"))]
+        count = _int(request.get("Count")) or 0
+        # --gpus all is Count -1; --gpus 2 is Count 2; --gpus '"device=0,1"' names them.
+        parts.append(f"--gpus {q(str(count) if count > 0 and not devices else gpus_flag(devices))}")
     restart = _str(_dict(host.get("RestartPolicy")).get("Name"))
     if restart and restart != "no":
         parts.append(f"--restart {q(restart)}")

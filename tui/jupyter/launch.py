@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..engine import ContainerSpec, parse_reference
+from ..engine.gpus import check_gpu_devices, gpus_flag
 from .catalog import find_stack, gpu_tag
 from .detect import HOME_LABEL, JTUI_LABEL, USER_LABEL
 
@@ -57,6 +58,7 @@ class LaunchRequest:
     cpus: str = ""  # e.g. "2" or "1.5"; empty: all
     shm_size: str = ""  # /dev/shm ("1g"); empty: Docker's 64 MB
     keep_home: bool = False  # /home/jovyan in a named volume per launch name
+    gpu_devices: tuple[str, ...] = ()  # with gpu: which GPUs ("0", "GPU-…"); empty: all
 
     @property
     def root_dir(self) -> str:
@@ -97,6 +99,7 @@ class LaunchRequest:
         if not isinstance(read_only, list) or not all(isinstance(t, str) for t in read_only):
             raise TypeError("read_only must be a list of folders")
         known["extra_ports"] = _pairs(known.get("extra_ports", []), int)
+        known["gpu_devices"] = check_gpu_devices(known.get("gpu_devices", []))
         return cls(**known)
 
 
@@ -444,6 +447,10 @@ def validate(request: LaunchRequest, *, existing_names: set[str], ports_in_use: 
             problems[key] = str(exc)
     if request.mode not in ("lab", "notebook"):
         problems["mode"] = "Lab or Notebook"
+    try:
+        check_gpu_devices(request.gpu_devices)
+    except ValueError as exc:
+        problems["gpus"] = str(exc)
     if request.restart_policy not in RESTART_POLICIES:
         problems["restart"] = "no, unless-stopped, on-failure or always"
     if request.auto_remove and request.restart_policy != "no":
@@ -495,6 +502,7 @@ def container_spec(request: LaunchRequest, token: str) -> ContainerSpec:
         labels=labels,
         user=user,
         gpu=request.gpu,
+        gpu_devices=tuple(request.gpu_devices) if request.gpu else (),
         restart_policy=request.restart_policy,
         auto_remove=request.auto_remove,
     )
@@ -542,7 +550,7 @@ def docker_run_command(request: LaunchRequest) -> str:
         # jtui recognises its own containers (and their mode) by this label.
         parts.append(f"--label {q(f'{key}={value}')}")
     if spec.gpu:
-        parts.append("--gpus all")
+        parts.append(f"--gpus {q(gpus_flag(spec.gpu_devices))}")
     if spec.restart_policy != "no" and not spec.auto_remove:
         parts.append(f"--restart {q(spec.restart_policy)}")
     if spec.auto_remove:

@@ -14,6 +14,7 @@ from ..engine import ContainerDetails, Engine, EngineError, PortBinding, PullPro
 from ..engine.jobs import Done, Job, JobEvent, Progress, pull_progress_text
 from ..engine.tunnels import TunnelFailed
 from .detect import JTUI_LABEL
+from .gpu_check import GpuCheck, check_gpu
 from .launch import (
     JUPYTER_PORT,
     LaunchRequest,
@@ -62,12 +63,18 @@ class Started:
 
 
 @dataclass
+class CheckingGpu:
+    """Jupyter answers; the GPU check runs (importing PyTorch or TensorFlow takes seconds)."""
+
+
+@dataclass
 class Ready:
     container: ContainerDetails
     server: JupyterServer
     seconds: float
     warning: str = ""  # e.g. Jupyter cannot save into the mounted folder
     tunnel: str = ""  # the ssh command that brings a remote loopback port here, when one is needed
+    gpu_check: GpuCheck | None = None  # for a GPU launch: whether the notebook's Python sees it
 
 
 def tunnel_needed(engine: Engine, binding: PortBinding) -> bool:
@@ -107,7 +114,7 @@ def answers_inside(engine: Engine, container_id: str, port: int) -> bool:
 
 
 def launch(engine: Engine, request: LaunchRequest, cancel: threading.Event | None = None,
-           ready_timeout: float = 180.0) -> Iterator[Pulling | Starting | Started | Ready]:
+           ready_timeout: float = 180.0) -> Iterator[Pulling | Starting | Started | CheckingGpu | Ready]:
     cancel = cancel or threading.Event()
     if not engine.image_exists(request.image):
         for progress in engine.pull(request.image, cancel=cancel):
@@ -163,9 +170,15 @@ def launch(engine: Engine, request: LaunchRequest, cancel: threading.Event | Non
                                  cancelled=cancel.is_set)
     except (ServerNotReady, NotOurServer) as exc:
         raise _failure(engine, details.id, str(exc)) from None
+    # A GPU launch whose PyTorch/TensorFlow cannot use the GPU would run on the CPU unseen.
+    gpu = None
+    if request.gpu:
+        yield CheckingGpu()
+        gpu = check_gpu(engine, details.id, request.image, how_many=len(request.gpu_devices) or None)
     yield Ready(engine.inspect_container(details.id), server, seconds,
                 warning=write_check(engine, details.id, request),
-                tunnel=tunnel_command(engine, binding.host_port) if remote_loopback else "")
+                tunnel=tunnel_command(engine, binding.host_port) if remote_loopback else "",
+                gpu_check=gpu)
 
 
 def write_check(engine: Engine, container_id: str, request: LaunchRequest) -> str:
@@ -199,6 +212,7 @@ class LaunchResult:
     seconds: float
     warning: str = ""
     tunnel: str = ""  # see Ready.tunnel
+    gpu_check: GpuCheck | None = None  # see Ready.gpu_check
 
 
 def launch_job(engine: Engine, request: LaunchRequest, ready_timeout: float = 180.0) -> Job:
@@ -213,10 +227,12 @@ def launch_job(engine: Engine, request: LaunchRequest, ready_timeout: float = 18
                 yield Progress(f"Starting {request.name}…")
             elif isinstance(step, Started):
                 yield Progress(f"Started; waiting for Jupyter on port {step.server.port}…")
+            elif isinstance(step, CheckingGpu):
+                yield Progress("Jupyter answers; checking that its Python sees the GPU…")
             else:
                 yield Done(f"{request.name} is ready in {step.seconds:.1f}s.",
                            LaunchResult(request, step.container.id, step.server, step.seconds,
-                                        step.warning, step.tunnel))
+                                        step.warning, step.tunnel, step.gpu_check))
 
     return run
 
@@ -225,7 +241,7 @@ def launch_job(engine: Engine, request: LaunchRequest, ready_timeout: float = 18
 # marks that field).
 ERROR_FIELDS = {"PortInUse": "port", "NameInUse": "name", "BindSourceMissing": "folder",
                 "TagNotFound": "image", "PullDenied": "image", "PullFailed": "image",
-                "ImageNotFound": "image", "GpuUnavailable": "gpu"}
+                "ImageNotFound": "image", "GpuUnavailable": "gpus"}
 
 
 def field_of(error: BaseException | None) -> str | None:

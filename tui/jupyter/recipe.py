@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..engine.gpus import check_gpu_devices
 from .launch import (
     JUPYTER_PORT,
     LaunchRequest,
@@ -107,6 +108,9 @@ def recipe_text(recipe: Recipe, folder: str | Path) -> str:
             ("create_folders", r.create_folders), ("keep_home", r.keep_home),
             ("memory", r.memory), ("cpus", r.cpus), ("shm_size", r.shm_size),
             ("extra_ports", [f"{h}:{c}" for h, c in r.extra_ports])]
+    if r.gpu and r.gpu_devices:
+        # Only when some GPUs are picked: "gpu = true" alone means all of them.
+        top.insert([k for k, _ in top].index("gpu") + 1, ("gpus", list(r.gpu_devices)))
     lines = [HEADER.rstrip("\n")] + [f"{k} = {_value(v)}" for k, v in top]
     env = {k: v for k, v in r.environment.items()
            if "TOKEN" not in k.upper() and "PASSWORD" not in k.upper()}
@@ -141,7 +145,7 @@ def save_recipe(recipe: Recipe, folder: str | Path) -> tuple[Path, Path | None]:
 # --- reading back ---------------------------------------------------------------------------------
 _KINDS: dict[str, type | tuple[type, ...]] = {
     "image": str, "digest": str, "build_project": bool, "name": str, "port": int, "listen": str,
-    "interface": str, "run_as_my_user": bool, "gpu": bool, "restart": str,
+    "interface": str, "run_as_my_user": bool, "gpu": bool, "gpus": list, "restart": str,
     "remove_when_stopped": bool, "create_folders": bool, "keep_home": bool, "memory": str,
     "cpus": str, "shm_size": str, "extra_ports": list, "environment": dict, "mount": list}
 _KIND_WORDS = {str: "text in quotes", bool: "true or false", int: "a number", list: "a list",
@@ -210,12 +214,19 @@ def load_recipe(folder: str | Path, ids: tuple[int, int] | None = None) -> Recip
         extra = parse_extra_ports(", ".join(str(p) for p in data.get("extra_ports", [])))
     except ValueError as exc:
         raise wrong("extra_ports", str(exc)) from None
+    try:
+        gpu_devices = check_gpu_devices(data.get("gpus", []))
+    except ValueError as exc:
+        raise wrong("gpus", str(exc)) from None
+    if gpu_devices and data.get("gpu") is False:
+        raise wrong("gpus", "GPUs are picked but gpu = false: set gpu = true, or remove gpus")
     uid, gid = ids if ids is not None else (os.getuid(), os.getgid())
     request = LaunchRequest(
         image=data["image"], name=data["name"], host_port=data.get("port"),
         bind_address=data.get("listen", "127.0.0.1"), mounts=mounts, environment=dict(env),
         mode=data.get("interface", "lab"), run_as_user=data.get("run_as_my_user", False),
-        uid=uid, gid=gid, gpu=data.get("gpu", False), restart_policy=data.get("restart", "no"),
+        uid=uid, gid=gid, gpu=data.get("gpu", False) or bool(gpu_devices), gpu_devices=gpu_devices,
+        restart_policy=data.get("restart", "no"),
         auto_remove=data.get("remove_when_stopped", False), extra_ports=extra,
         create_folders=data.get("create_folders", False), read_only=read_only,
         memory=data.get("memory", ""), cpus=data.get("cpus", ""), shm_size=data.get("shm_size", ""),
@@ -312,8 +323,11 @@ def compose_yaml(recipe: Recipe, folder: str | Path) -> str:
     for key, value in spec.labels.items():
         lines.append(f"      {_yaml(key)}: {_yaml(value)}")
     if spec.gpu:
+        # compose takes either a count or device ids, never both.
+        which = (f"              device_ids: [{', '.join(_yaml(d) for d in spec.gpu_devices)}]"
+                 if spec.gpu_devices else "              count: all")
         lines += ["    deploy:", "      resources:", "        reservations:", "          devices:",
-                  "            - driver: nvidia", "              count: all",
+                  "            - driver: nvidia", which,
                   "              capabilities: [gpu]"]
     if r.keep_home:
         lines += ["volumes:", f"  {_yaml(f'jtui-home-{r.name}')}: {{}}"]

@@ -40,6 +40,7 @@ from ..jupyter.launcher import LaunchResult, field_of, launch_job
 from ..jupyter.project import ProjectBuild, ProjectFileProblem, build_and_launch_job, plan_build
 from ..jupyter.recipe import Recipe, save_recipe, write_exports
 from ..logtext import clean
+from .gpu_choice import GpuChoice, GpusListed
 from .jobs import JobRunner, JobUpdate
 from .line_view import LineView
 
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from ..app import JtuiApp
 
 FIELDS = ("name", "image", "port", "folder", "env", "extra_ports", "mode", "restart", "memory", "cpus",
-          "shm_size")
+          "shm_size", "gpus")
 
 
 class LaunchForm(ModalScreen[LaunchResult | None]):
@@ -120,8 +121,8 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
                     allow_blank=False, id="mode", compact=True), "mode")
                 yield Checkbox(run_as_label(r.uid, self.rootless), r.run_as_user,
                                id="run_as_user")
-                yield Checkbox("GPU (all GPUs; needs a CUDA tag and the NVIDIA toolkit)", r.gpu,
-                               id="gpu")
+                yield Checkbox("GPU (needs a CUDA tag and the NVIDIA toolkit)", r.gpu, id="gpu")
+                yield GpuChoice(self.engine, r.gpu_devices, id="gpu-choice")
                 yield from self._row("Restart", Select(
                     [(p, p) for p in RESTART_POLICIES], value=r.restart_policy, allow_blank=False,
                     id="restart", compact=True), "restart")
@@ -166,6 +167,9 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
     def on_mount(self) -> None:
         self.query_one("#progress").display = False
         self.query_one("#build-output").display = False
+        if self.engine is not None and self.engine.info.gpu_runtime:
+            # The engine says it can give GPUs: list them now, ready for when GPU is ticked.
+            self.query_one(GpuChoice).list_once(self.initial.image)
         self.revalidate()
         self.query_one("#name", Input).focus()
 
@@ -199,13 +203,17 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
             extra = parse_extra_ports(value("extra_ports"))
         except ValueError as exc:
             problems["extra_ports"] = str(exc)
+        gpu = self.query_one("#gpu", Checkbox).value
+        devices, gpu_problem = self.query_one(GpuChoice).devices() if gpu else ((), "")
+        if gpu_problem:
+            problems["gpus"] = gpu_problem
         request = LaunchRequest(
             image=value("image").strip(), name=value("name").strip(), host_port=port,
             bind_address=choice("bind"), mounts=mounts, environment=env,
             mode=choice("mode"),
             run_as_user=self.query_one("#run_as_user", Checkbox).value,
             uid=self.initial.uid, gid=self.initial.gid,
-            gpu=self.query_one("#gpu", Checkbox).value,
+            gpu=gpu, gpu_devices=devices,
             restart_policy=choice("restart"),
             auto_remove=self.query_one("#auto_remove", Checkbox).value,
             extra_ports=extra, create_folders=self.query_one("#create_folders", Checkbox).value,
@@ -224,6 +232,10 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
             box = self.query_one(f"#error-{key}", Static)
             box.update(f"⚠ {problems[key]}" if key in problems else "")
             box.display = key in problems
+        choice = self.query_one(GpuChoice)
+        choice.display = request.gpu
+        if request.gpu:
+            choice.list_once(request.image)
         warning = launch_warnings(request, local_engine=self.local_engine, rootless=self.rootless)
         self._refresh_build(request)
         if self.build_problem:
@@ -264,6 +276,7 @@ class LaunchForm(ModalScreen[LaunchResult | None]):
     @on(Input.Changed)
     @on(Checkbox.Changed)
     @on(Select.Changed)
+    @on(GpusListed)
     def _changed(self) -> None:
         if self.is_mounted:
             self.revalidate()
