@@ -4,10 +4,11 @@ DOCKER_HOST names, measured from outside, each a median over several runs.
 For each size (default: 100 containers / 50 running, then 1,000 / 300), per run:
 - launch -> container list on screen: from `tmux new-session` starting `python -m tui` until the
   containers pane's title counts every container and the first running row is drawn;
-- jtui's CPU while idle for `--idle` seconds (nothing changes), from /proc after a 3 s settle;
-- the engine's CPU (dockerd and everything under it) in that window, and in a window of the same
-  length with no jtui running just before it (the engine alone);
-- jtui's resident memory (VmRSS) at the end of the idle window;
+- jtui's CPU while idle for `--idle` seconds (nothing changes), from /proc, twice: 3 s after the
+  list is on screen (start: the CPU and memory columns are being filled) and 90 s after (steady);
+- the engine's CPU (dockerd and everything under it) in those windows, and in a window of the
+  same length with no jtui running just before it (the engine alone);
+- jtui's resident memory (VmRSS) at the end of the second idle window;
 - an outside create+start -> its row on screen (running), and an outside `rm -f` -> row gone,
   each timed from the moment the engine call returned until tmux shows it.
 
@@ -43,6 +44,8 @@ from log_flood import TICKS, Terminal  # noqa: E402
 from tui.engine import Engine  # noqa: E402
 
 SETTLE = 3.0  # seconds after the list is on screen before the idle window starts
+AGE_IN_SECONDS = 62.0  # the containers' ages read "1m" from then on
+STEADY = 90.0  # seconds after the list is on screen: the second idle window starts
 TITLE = re.compile(r"Containers \((\d+)/(\d+)")
 STATES = {"created", "running", "paused", "restarting", "removing", "exited", "dead"}
 
@@ -148,12 +151,18 @@ def one_run(engine: Engine, dockerd: int, total: int, idle: float, events: int, 
             if took is None:
                 raise SystemExit(f"jtui never listed the {total} containers:\n{term.screen()}")
             out["launch -> list s"].append(time.perf_counter() - start)
+            listed_at = time.perf_counter()
             time.sleep(SETTLE)
-            j0, e0, t0 = term.cpu(), tree_cpu(dockerd), time.perf_counter()
-            time.sleep(idle)
-            wall = time.perf_counter() - t0
-            out["idle CPU %"].append((term.cpu() - j0) / wall * 100)
-            out["engine CPU with jtui %"].append((tree_cpu(dockerd) - e0) / wall * 100)
+            # Two windows: just after start (the CPU and memory columns are being filled: two
+            # stats readings of every running row on screen) and once that is over.
+            for label, begin in (("start", SETTLE), ("steady", STEADY)):
+                time.sleep(max(0.0, begin - (time.perf_counter() - listed_at)))
+                j0, e0, t0 = term.cpu(), tree_cpu(dockerd), time.perf_counter()
+                time.sleep(idle)
+                wall = time.perf_counter() - t0
+                out[f"idle CPU % ({label})"].append((term.cpu() - j0) / wall * 100)
+                out[f"engine CPU with jtui % ({label})"].append(
+                    (tree_cpu(dockerd) - e0) / wall * 100)
             out["RSS MB"].append(term.rss_mb())
             for i in range(events):
                 # "aaa-": sorts first among the running rows, so it is drawn at any size.
@@ -214,6 +223,9 @@ def main() -> None:
                 populate(engine, total, running)
                 print(f"{size}: created {total} containers ({running} running) in "
                       f"{time.perf_counter() - t:.0f} s", flush=True)
+                # Ages under a minute read in seconds, and a clock that shows them must redraw
+                # them every second: that is a change, and the idle windows measure none.
+                time.sleep(max(0.0, AGE_IN_SECONDS - (time.perf_counter() - t)))
             others = len(engine.api.containers(all=True)) - total
             print(f"{size}: {others} other containers on the engine", flush=True)
             outs = {tree: collections.defaultdict(list) for tree in args.trees}

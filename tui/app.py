@@ -33,7 +33,7 @@ from .config import AppConfig, state_dir
 from .engine import Engine, EngineError
 from .engine.choices import EngineChoice, EngineMemory, available_engines
 from .engine.jobs import Done, Failed, Job
-from .engine.watcher import Changes, EngineWatcher, PendingChanges
+from .engine.watcher import Changes, EarlyWatch, EngineWatcher, PendingChanges
 from .jupyter.recent import RecentLaunches
 from .jupyter.servers import ServerRegistry
 from .logsetup import log_path
@@ -146,9 +146,11 @@ class JtuiApp(App[int]):
     ]
 
     def __init__(self, config: AppConfig, *, connect: Callable[[], Engine] | None = None,
-                 clock: Callable[[], datetime] | None = None, live: bool = True) -> None:
+                 clock: Callable[[], datetime] | None = None, live: bool = True,
+                 early: EarlyWatch | None = None) -> None:
         super().__init__()
         self.config = config
+        self._early = early  # started by the `jtui` command before the UI was imported
         self._connect = connect or (lambda: Engine.connect(config.host, config.context))
         self.clock = clock or (lambda: datetime.now(UTC))
         self.live = live
@@ -215,6 +217,12 @@ class JtuiApp(App[int]):
     # --- the live link ------------------------------------------------------------------------
     def _watch(self) -> None:
         self.listener = _Listener(self)
+        early, self._early = self._early, None
+        if early is not None:
+            # Already connecting (or connected): what it said so far arrives now, in order.
+            self.watcher = early.watcher
+            early.listener.attach(self.listener)
+            return
         self.watcher = EngineWatcher(self._connect, self.listener)
         run_in_thread(self, self.watcher.run, "engine events")
 
@@ -563,6 +571,7 @@ def _survive_handler_errors() -> None:
 
 
 def create_app(config: AppConfig | None = None, *, connect: Callable[[], Engine] | None = None,
-               clock: Callable[[], datetime] | None = None, live: bool = True) -> JtuiApp:
+               clock: Callable[[], datetime] | None = None, live: bool = True,
+               early: EarlyWatch | None = None) -> JtuiApp:
     """The one way to build the app: the CLI and the tests both come through here."""
-    return JtuiApp(config or AppConfig(), connect=connect, clock=clock, live=live)
+    return JtuiApp(config or AppConfig(), connect=connect, clock=clock, live=live, early=early)

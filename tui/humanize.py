@@ -36,3 +36,19 @@ def age(when: datetime | None, now: datetime | None = None) -> str:
         if seconds >= span:
             return f"{seconds // span}{unit}"
     return f"{seconds}s"
+
+
+def age_changes_in(when: datetime, now: datetime, slack: float = 0.0) -> float:
+    """Seconds until `age(when)` reads differently (its largest unit ticks over): a clock that
+    redraws ages sleeps that long instead of waking to find them unchanged. Ages in minutes and
+    up may be `slack` seconds late: rows made a few seconds apart then tick over in one redraw,
+    not in one each."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    seconds = max(0.0, (now - when).total_seconds())
+    for span in (86400, 3600, 60):
+        if seconds >= span:
+            return (seconds // span + 1) * span - seconds + slack
+    return (seconds // 1 + 1) - seconds

@@ -108,3 +108,29 @@ async def test_a_container_killed_for_memory_shows_the_oom_mark(engine, spec_fac
                        and cell(app, child.id, "state") == "running · OOM", timeout=30,
                        what="the OOM mark of a running container")
         assert engine.api.inspect_container(child.id)["State"]["Running"] is True
+
+
+async def test_quiet_rows_rest_and_busy_rows_are_read_every_round(engine, spec_factory, config):
+    """Readings cost the engine: a row that stays quiet is read less and less often (issue 14:
+    an idle screen costs the engine nothing), while a busy one is read every round."""
+    busy = engine.create_and_start(spec_factory(command=BUSY_LOOP))
+    idle = engine.create_and_start(spec_factory(command=["sleep", "100000"]))
+    app = create_app(config)
+    async with app.run_test(size=(200, 50)) as pilot:
+        table = app.containers
+        usage = table.resources.usage
+        await wait_for(pilot, lambda: all(cid in usage and usage[cid].cpu_percent is not None
+                                          for cid in (busy.id, idle.id)), timeout=30,
+                       what="two readings of each")
+        reader = table.resources.reader
+        before = {cid: len(reader.history_of(cid)) for cid in (busy.id, idle.id)}
+        await pilot.pause(13)
+        read = {cid: len(reader.history_of(cid)) - before[cid] for cid in (busy.id, idle.id)}
+        # Rounds every 3 s: the busy loop 3-5 times in 13 s; the idle one rests 6 s, then 12 s.
+        assert read[busy.id] >= 3, read
+        assert read[idle.id] <= 2, read
+        # A quiet row scrolled to (here: selected) after a long rest is read again within 12 s.
+        await select_container(app, pilot, idle.id)
+        seen = len(reader.history_of(idle.id))
+        await wait_for(pilot, lambda: len(reader.history_of(idle.id)) > seen, timeout=15,
+                       what="the selected idle row read again")

@@ -14,7 +14,7 @@ WAYS = {
     "own session": "exec setsid -w {cmd}",
     "su -c": "exec su root -c 'trap \"\" HUP; exec {cmd}'",
 }
-EXIT_BOUND = 5.0  # seconds; the watch looks twice a second
+EXIT_BOUND = 5.0  # seconds; the watch looks once a second
 
 
 @pytest.mark.parametrize("way", list(WAYS))

@@ -103,8 +103,11 @@ def fake_app(monkeypatch, tmp_path):
     made: list[FakeApp] = []
     state = {"behaviour": lambda app: None}
 
-    def create_app(config):
+    def create_app(config, early=None):
+        if early is not None:  # the watcher the command started before the UI: not needed here
+            early.watcher.stop()
         made.append(FakeApp(config, state["behaviour"]))
+        made[-1].early = early
         return made[-1]
 
     module = types.ModuleType("tui.app")
@@ -130,7 +133,7 @@ def test_ctrl_c_in_a_real_process(tmp_path):
             "module = types.ModuleType('tui.app')\n"
             "class App:\n    return_code = None\n    thread_failed = expected_thread_error = print\n"
             "    def run(self):\n        raise KeyboardInterrupt\n"
-            "module.create_app = lambda config: App()\n"
+            "module.create_app = lambda config, early=None: App()\n"
             "sys.modules['tui.app'] = module\n"
             "from tui.cli import main\nsys.exit(main([]))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
@@ -159,6 +162,7 @@ def test_flags_beat_the_settings_file(fake_app, tmp_path):
     assert cli.main(["--config", str(settings), "--context", "other", "--debug"]) == 0
     config = made[-1].config
     assert config.context == "other" and config.host is None and config.debug
+    assert made[-1].early is not None  # the engine is asked for before the UI is imported
     assert logging.getLogger().level == logging.DEBUG
     text = log_file.read_text()
     assert "docker context other (from --context)" in text and "resync_seconds" in text

@@ -123,6 +123,67 @@ class WatchListener(Protocol):
         """The engine answers again after a stall; a full re-list follows."""
 
 
+class HeldListener:
+    """Holds what a watcher says until the listener that shows it is there, then passes it on,
+    in order. The `jtui` command starts watching before it imports the UI: the engine's first
+    answers (connect, the lists: ~0.1 s of waiting on the engine) then overlap the UI's start-up
+    instead of following it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: list[tuple[str, tuple[object, ...]]] = []
+        self._target: WatchListener | None = None
+
+    def attach(self, target: WatchListener) -> None:
+        # Replayed under the lock: a call arriving meanwhile waits, so nothing overtakes.
+        with self._lock:
+            self._target = target
+            held, self._held = self._held, []
+            for name, args in held:
+                getattr(target, name)(*args)
+
+    def _say(self, name: str, *args: object) -> None:
+        with self._lock:
+            if self._target is None:
+                self._held.append((name, args))
+                return
+            target = self._target
+        getattr(target, name)(*args)
+
+    def connected(self, engine: Engine) -> None:
+        self._say("connected", engine)
+
+    def unreachable(self, error: EngineError, retry_in: float, attempt: int) -> None:
+        self._say("unreachable", error, retry_in, attempt)
+
+    def lost(self, error: EngineError) -> None:
+        self._say("lost", error)
+
+    def changes(self, changes: Changes) -> None:
+        self._say("changes", changes)
+
+    def stalled(self, since: float) -> None:
+        self._say("stalled", since)
+
+    def answering(self) -> None:
+        self._say("answering")
+
+
+@dataclass
+class EarlyWatch:
+    """A watcher already running (on a daemon thread) for an app that is not there yet."""
+
+    watcher: EngineWatcher
+    listener: HeldListener
+
+    @classmethod
+    def start(cls, connect: Callable[[], Engine]) -> EarlyWatch:
+        listener = HeldListener()
+        watcher = EngineWatcher(connect, listener)
+        threading.Thread(target=watcher.run, name="engine events", daemon=True).start()
+        return cls(watcher, listener)
+
+
 @dataclass
 class _End:
     """The reader's last item: the event stream ended (error None: closed by us)."""

@@ -179,6 +179,7 @@ class ContainerTable(KeyedTable):
             return
         if url:
             self.urls[container_id] = url
+            self.kernel_watch.wake()  # a server jtui can ask about its kernels
         else:
             self.urls.pop(container_id, None)
         self._patch({container_id})
@@ -384,7 +385,12 @@ class ContainerTable(KeyedTable):
         self.border_title = Content(
             f"[1] Containers ({len(self._rendered)}/{len(self.containers)}, {scope}{extra})")
 
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self.resources.moved()  # rows scrolled into view get their figures
+
     def _announce(self) -> None:
+        self.resources.moved()
         key = self.selected_key
         # An empty pane is told again when why it is empty changes (first run, filter, running
         # only): the details line says what to do about it.

@@ -25,6 +25,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 
 from ..engine import ContainerSummary, EngineError
@@ -109,13 +110,20 @@ class KernelWatch:
         self.oom_told: dict[str, float] = {}  # container id -> when (monotonic) it was told
         self.last_oom: tuple[str, str] | None = None  # (container id, what was said), for tests
         self._polling = False
+        self._timer: Timer | None = None
 
     @property
     def jtui(self) -> JtuiApp:
         return cast("JtuiApp", self.table.app)
 
     def start(self) -> None:
-        self.table.set_interval(WATCH_SECONDS, self.tick)
+        # Asleep until a server is known (wake): nothing wakes up while there is nothing to ask.
+        self._timer = self.table.set_interval(WATCH_SECONDS, self.tick, pause=True)
+
+    def wake(self) -> None:
+        """A Jupyter server became known (its URL shown): watch its kernels."""
+        if self._timer is not None:
+            self._timer.resume()
 
     def tracker(self, cid: str) -> BusyTracker:
         return self.trackers.setdefault(cid, BusyTracker())
@@ -138,6 +146,9 @@ class KernelWatch:
             self.trackers.pop(cid, None)
             self.table.set_busy(self.busy_ids())
         targets = self._targets()
+        if not targets and not self.looks and self._timer is not None:
+            self._timer.pause()  # no running server known: sleep until one is (wake)
+            return
         if not targets or self._polling or not self.jtui.connected:
             return
         engine = self.jtui.engine

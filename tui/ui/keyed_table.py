@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, RowDoesNotExist, RowKey
 
@@ -16,6 +17,8 @@ from .rows import Cells
 
 if TYPE_CHECKING:
     from ..app import JtuiApp
+
+RENDER_CACHE_LINES = 300  # lines of a table's render caches: a tall screen's worth, twice
 
 
 class KeyedTable(DataTable[Text]):
@@ -36,6 +39,15 @@ class KeyedTable(DataTable[Text]):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(cursor_type="row", id=id)
+        # DataTable's render caches hold 1,000 lines and 10,000 cells, and their keys carry an
+        # update count: every changed cell (a stats reading, an age) leaves stale entries that
+        # stay until evicted, so an idle jtui grew from 52 to 70 MB in 40 s until they were full
+        # (tracemalloc: textual/cache.py, strip.py and the segments were the top allocators).
+        # A screen shows at most a few hundred lines: caches of that size give the same hits.
+        self._row_render_cache = LRUCache(RENDER_CACHE_LINES)
+        self._cell_render_cache = LRUCache(RENDER_CACHE_LINES * 10)
+        self._row_renderable_cache = LRUCache(RENDER_CACHE_LINES)
+        self._line_cache = LRUCache(RENDER_CACHE_LINES)
         self._rendered: dict[str, Cells] = {}  # key -> the cells last drawn for it
         self._sort_keys: dict[str, Any] = {}  # key -> where it sorts
         self._widths: list[Counter[int]] = []  # per column: how many cells have each width

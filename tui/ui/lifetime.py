@@ -67,10 +67,10 @@ class TerminalWatch:
     owns it. A jtui that is not in that session (`su user -c jtui`, setsid) or ignores HUP
     (`trap '' HUP`, nohup) never hears of it: Textual's input thread then reads end-of-file in a
     loop (100 % CPU) and its output thread dies on EIO, for ever. A hung-up tty is no longer a
-    tty (`isatty` fails with EIO): this looks twice a second, and at once when a poll reports
-    the hang-up."""
+    tty (`isatty` fails with EIO): this looks at once when a poll reports the hang-up, and once
+    a second in case none does."""
 
-    def __init__(self, fds: list[int], on_lost: Callable[[str], None], interval: float = 0.5) -> None:
+    def __init__(self, fds: list[int], on_lost: Callable[[str], None], interval: float = 1.0) -> None:
         self.fds = [fd for fd in fds if _isatty(fd)]  # only what was a terminal to begin with
         self.on_lost = on_lost
         self.interval = interval

@@ -8,6 +8,8 @@ import dataclasses
 import logging
 import os
 import time
+from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -20,7 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TextArea
 
-from .. import heap
+from .. import heap, humanize
 from ..engine import ContainerSummary, EngineError, EngineInfo, parse_reference
 from ..engine.inventory import container_details, image_details, volume_fields
 from ..engine.tunnels import TunnelFailed
@@ -51,7 +53,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-AGE_REFRESH_SECONDS = 15
+AGE_REFRESH_MAX = 600.0  # ages are redrawn when one would read differently, and at least this often
+# "5m" may read so for up to this many seconds too long: 100 containers made over 5 s would
+# otherwise tick over to "6m" in five redraws a second apart (benchmarks/run.py, steady window).
+AGE_SLACK = 10.0
 FORWARD_CHECK_SECONDS = 3.0  # how soon a dead ssh forward is noticed and made again
 # The engine's news reach the panes at most every NEWS_EVERY seconds, KEY_FIRST after the last
 # key, and in any case within NEWS_LATEST seconds (a key held down does not starve them).
@@ -121,6 +126,9 @@ class MainScreen(Screen[None]):
         self._starting: dict[str, JupyterServer] = {}
         self._heap_settled = False
         self._forward_check: Timer | None = None
+        self._age_timer: Timer | None = None
+        self._stale_check: Timer | None = None  # project images out of date (project_actions)
+        self._age_at = 0.0  # when (monotonic) the ages are redrawn next
         self._remaking: set[str] = set()
 
     @property
@@ -172,8 +180,8 @@ class MainScreen(Screen[None]):
         else:
             self.show_connected(self.jtui.engine.info, was_lost=False)
         self.containers.focus()
-        project_actions.start(self)
-        self.set_timer(1.0, self._refresh_ages)  # then every second or AGE_REFRESH_SECONDS
+        self._stale_check = project_actions.start(self)
+        self._plan_ages()
 
     # --- the engine's state, told by the app --------------------------------------------------
     def show_connected(self, info: EngineInfo, was_lost: bool) -> None:
@@ -277,6 +285,12 @@ class MainScreen(Screen[None]):
             containers.apply_changes(changes.containers.values(), changes.removed)
         if changes.images is not None:
             self.images.set_all(changes.images)
+        if self._stale_check is not None:
+            project_actions.watch_for(self._stale_check, changes.containers.values())
+        # A new row's age reads "0s" and moves every second: the clock wakes sooner for it.
+        self._plan_ages(None if changes.snapshot else [
+            *(c.created for c in changes.containers.values()),
+            *(img.created for img in changes.images or ())])
         if changes.snapshot or changes.removed or any(
                 "create" in actions for actions in changes.actions.values()):
             self.volumes.containers_changed()  # who uses which volume may have changed
@@ -427,14 +441,28 @@ class MainScreen(Screen[None]):
         return server.url.replace(server.token, server.token[:4] + "…")
 
     def _refresh_ages(self) -> None:
+        self._age_timer = None
         self.containers.refresh_ages()
         self.images.sync()
-        # Ages in seconds move every second: while a container is that young its age is redrawn
-        # each second (only rows whose text changed), else every AGE_REFRESH_SECONDS.
+        self._plan_ages()
+
+    def _plan_ages(self, created: Iterable[datetime | None] | None = None) -> None:
+        """Redraw the ages when the first of them would read differently (a minute for "5m",
+        an hour for "3h"): a clock that ticked every few seconds woke jtui for nothing. With
+        `created`, only those (new rows) are looked at, and only to redraw sooner."""
         now = self.jtui.clock()
-        young = any(c.created is not None and (now - c.created).total_seconds() < 60
-                    for c in self.containers.containers.values())
-        self.set_timer(1.0 if young else AGE_REFRESH_SECONDS, self._refresh_ages)
+        if created is None:
+            created = [*(c.created for c in self.containers.containers.values()),
+                       *(img.created for img in self.images.images.values())]
+        wait = min((humanize.age_changes_in(t, now, AGE_SLACK) for t in created if t is not None),
+                   default=AGE_REFRESH_MAX)
+        wait = min(AGE_REFRESH_MAX, max(1.0, wait + 0.05))
+        at = time.monotonic() + wait
+        if self._age_timer is not None:
+            if self._age_at <= at:
+                return  # already due sooner
+            self._age_timer.stop()
+        self._age_timer, self._age_at = self.set_timer(wait, self._refresh_ages), at
 
     # --- Jupyter URLs of containers -----------------------------------------------------------
     def _maybe_discover(self, container: ContainerSummary) -> None:
@@ -631,6 +659,11 @@ class MainScreen(Screen[None]):
         if result.warning:
             self.notify(result.warning, title="The folder is not writable", severity="warning",
                         timeout=30)
+        if result.gpu_check is not None:
+            # Whether the notebook's Python sees the GPU (a silent CPU fallback otherwise).
+            self.notify(result.gpu_check.message, title="GPU",
+                        severity="warning" if result.gpu_check.warning else "information",
+                        timeout=30 if result.gpu_check.warning else 10)
         if result.tunnel:
             # A tcp:// engine elsewhere published Jupyter on its own loopback (safe): the browser
             # here needs the user's ssh forward first; the command is what they paste.

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from textual.timer import Timer
 
 from ..engine import ContainerSummary, Engine, EngineError
 from ..engine.jobs import Done, Failed, Job, JobEvent, Progress
@@ -36,9 +38,11 @@ STOP_GRACE = 10  # seconds for the old container's kernels to stop before the re
 STALE_CHECK_SECONDS = 3.0  # how soon an edit of requirements.txt marks the row "out of date"
 
 
-def start(screen: MainScreen) -> None:
+def start(screen: MainScreen) -> Timer:
     """At start: offer the folder's recipe, and keep the "image out of date" marks current (the
-    files change outside the engine, so no engine event re-renders those rows)."""
+    files change outside the engine, so no engine event re-renders those rows). The check sleeps
+    while no container was built from a project folder: resume the timer returned when one
+    appears (`watch_for`)."""
     offer_recipe(screen)
     shown: dict[str, bool] = {}
 
@@ -55,8 +59,17 @@ def start(screen: MainScreen) -> None:
             del shown[cid]
         if changed:
             table.refresh_rows(changed)
+        if not shown:
+            timer.pause()
 
-    screen.set_interval(STALE_CHECK_SECONDS, check)
+    timer = screen.set_interval(STALE_CHECK_SECONDS, check, pause=True)
+    return timer
+
+
+def watch_for(timer: Timer, containers: Iterable[ContainerSummary]) -> None:
+    """Wake the check when one of these containers was built from a project folder."""
+    if any(FOLDER_LABEL in c.labels for c in containers):
+        timer.resume()
 
 
 def offer_recipe(screen: MainScreen, folder: str | None = None) -> None:

@@ -1,15 +1,17 @@
 """Keeps the containers pane's CPU % and memory columns fresh: reads the stats of the running
-containers on screen every few seconds in a worker thread, and remembers OOM kills.
+containers on screen in a worker thread, and remembers OOM kills.
 
 The cost is the engine's: each reading costs it ~2 ms of CPU (measured, benchmarks/stats_cost.py),
-so a round's period grows with the number of containers read, and nothing is read while no
-running container is on screen. Rounds never overlap: the next is scheduled when the last one
-has been shown (dolphie's way), and while another screen covers the pane only the container of
-the resources screen (if any) is read.
+so a round's period grows with the number of containers read, a row that stays quiet rests
+longer and longer between readings (up to 2 minutes; 12 s under the cursor), and nothing is read
+(nothing wakes up) while no running row is due. Rounds never overlap: the next is scheduled when
+the last one has been shown (dolphie's way), and while another screen covers the pane only the
+container of the resources screen (if any) is read.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
@@ -29,12 +31,18 @@ if TYPE_CHECKING:
 
 BASE_SECONDS = 3.0  # the shortest period between two readings of a row
 PER_READING = 0.6  # seconds of period per container read: ~1.7 readings a second at most
-# A quiet row (CPU under QUIET_CPU %, memory as before) sits out this many rounds: the budget of
-# readings goes to the rows that move. The selected row is read every round.
-QUIET_ROUNDS = 2
+# A quiet row (CPU under QUIET_CPU %, memory within 1 % of before) rests before it is read
+# again, twice as long each time it is still quiet: the readings go to the rows that move, and
+# a screen of idle containers costs the engine next to nothing (each reading is ~2 ms of its
+# CPU: 40 idle rows read every 3 s were +0.35 points of engine CPU, benchmarks/run.py).
 QUIET_CPU = 1.0
+FIRST_REST = 6.0
+MAX_REST = 120.0
+SELECTED_MAX_REST = 12.0  # the row under the cursor: the one the user looks at
 FOCUS_SECONDS = 2.0  # the resources screen's container, alone
-IDLE_SECONDS = 2.0  # how often to look again (locally) whether anything needs reading
+SOON = 0.3  # a row scrolled into view or selected is read this soon
+IDLE_SECONDS = 60.0  # the longest sleep: rows shown or selected wake the watch themselves
+COVERED_SECONDS = 5.0  # another screen covers the pane: look again this often
 KILLED_FOR_MEMORY = "(137)"  # the exit code of SIGKILL, the OOM killer's signal, in the status
 
 
@@ -64,10 +72,12 @@ class ResourceWatch:
         self._reader: StatsReader | None = None
         self._reader_engine: Engine | None = None
         self._checked: set[str] = set()  # ids inspected once to learn whether memory killed them
-        self._resting: dict[str, int] = {}  # quiet container id -> rounds it still sits out
+        self._rest: dict[str, float] = {}  # container id -> its rest (s) after the last reading
+        self._due: dict[str, float] = {}  # container id -> when (monotonic) to read it next
         self._polling = False
         self._count = 0  # containers read in the round under way
         self._timer: Timer | None = None
+        self._wake_at = 0.0  # when (monotonic) the timer fires
 
     @property
     def jtui(self) -> JtuiApp:
@@ -83,7 +93,21 @@ class ResourceWatch:
     def _schedule(self, seconds: float) -> None:
         if self._timer is not None:
             self._timer.stop()
+        self._wake_at = time.monotonic() + seconds
         self._timer = self.table.set_timer(seconds, self.tick)
+
+    def moved(self) -> None:
+        """The pane scrolled, its rows or its cursor changed: a running row shown that was never
+        read is read soon (the watch otherwise sleeps until the next row is due)."""
+        now = time.monotonic()
+        selected = self.table.selected_key
+        if selected and self._due.get(selected, 0.0) > now + SELECTED_MAX_REST:
+            self._due[selected] = now  # the row looked at now, not a row rested while scrolled past
+        if self._polling or self._wake_at <= now + SOON:
+            return
+        due = self._next_due()
+        if due is not None and due <= now + SOON:
+            self._schedule(SOON)
 
     def poke(self) -> None:
         """Read now rather than at the next tick (the sort changed, the resources screen opened)."""
@@ -99,26 +123,35 @@ class ResourceWatch:
         return [row.key.value for row in table.ordered_rows[top: top + height]
                 if row.key.value is not None]
 
-    def wanted(self) -> list[str]:
+    def _candidates(self) -> list[str]:
+        """The running rows that want figures: the resources screen's container, the selected
+        row, and the rows on screen (every row when the order depends on the figures)."""
         containers = self.table.containers
         if self.table.screen is not self.table.app.screen:  # covered: only the focused one
-            ids = [self.focus] if self.focus else []
+            ids: list[str] = []
         elif self.sort in ("cpu", "mem"):  # a fair order needs every running row's figures
             ids = [cid for cid in self.table._rendered if cid in containers]
         else:
             ids = self.on_screen()
-        selected = self.table.selected
-        always = {cid for cid in (self.focus, selected.id if selected else None) if cid}
-        return [cid for cid in dict.fromkeys([*always, *ids])
-                if (c := containers.get(cid)) is not None and c.running
-                and (cid in always or not self._resting.get(cid))]
+        selected = self.table.selected_key
+        return [cid for cid in dict.fromkeys([*([self.focus] if self.focus else []),
+                                              *([selected] if selected else []), *ids])
+                if (c := containers.get(cid)) is not None and c.running]
 
-    def _rest_quiet(self, readings: dict[str, Usage]) -> None:
-        """Count down the rows sitting out, and send the quiet ones just read to rest."""
-        for cid in [cid for cid in self._resting if cid not in readings]:
-            self._resting[cid] -= 1
-            if self._resting[cid] <= 0:
-                del self._resting[cid]
+    def wanted(self) -> list[str]:
+        # Rows due within half a period are read with this round rather than in one of their own.
+        soon = time.monotonic() + BASE_SECONDS / 2
+        return [cid for cid in self._candidates()
+                if cid == self.focus or self._due.get(cid, 0.0) <= soon]
+
+    def _next_due(self) -> float | None:
+        """When (monotonic) the first row that would be read is due; None: no row to read."""
+        return min((self._due.get(cid, 0.0) for cid in self._candidates()), default=None)
+
+    def _plan(self, readings: dict[str, Usage], now: float) -> None:
+        """When each row just read is read next: at once while it moves; a quiet one rests,
+        twice as long as the last time while it stays quiet."""
+        selected = self.table.selected_key
         for cid, new in readings.items():
             old = self.usage.get(cid)
             quiet = (new.cpu_percent is not None and new.cpu_percent < QUIET_CPU
@@ -126,7 +159,12 @@ class ResourceWatch:
                      and new.memory_used is not None
                      and abs(new.memory_used - old.memory_used) <= old.memory_used / 100)
             if quiet:
-                self._resting[cid] = QUIET_ROUNDS
+                longest = SELECTED_MAX_REST if cid == selected else MAX_REST
+                rest = min(longest, max(FIRST_REST, 2 * self._rest.get(cid, 0.0)))
+            else:
+                rest = 0.0
+            self._rest[cid] = rest
+            self._due[cid] = now + rest
 
     def _to_inspect(self) -> list[str]:
         """Exited rows on screen whose exit says SIGKILL: were they killed for memory? (The list
@@ -145,7 +183,7 @@ class ResourceWatch:
         ids = self.wanted() if engine is not None else []
         inspect = self._to_inspect() if engine is not None else []
         if self._polling or engine is None or not (ids or inspect):
-            self._schedule(IDLE_SECONDS)
+            self._schedule(self._sleep())
             return
         reader = self._reader_for(engine)
         self._checked.update(inspect)
@@ -184,13 +222,25 @@ class ResourceWatch:
             self.usage.pop(cid)
         if self._reader is not None and gone:
             self._reader.keep_only(running)
-        self._rest_quiet(news.readings)
+        for cid in gone:
+            self._rest.pop(cid, None)
+            self._due.pop(cid, None)
+        self._plan(news.readings, time.monotonic())
         self.usage.update(news.readings)
         self.saw(news.inspected)
         self.table.resources_changed([*news.readings, *gone], [c.id for c in news.inspected])
         covered = self.table.screen is not self.table.app.screen
         period = FOCUS_SECONDS if covered else max(BASE_SECONDS, PER_READING * self._count)
-        self._schedule(period)
+        self._schedule(max(period, self._sleep()))
+
+    def _sleep(self) -> float:
+        """Seconds until there is something to read (or to look at again)."""
+        if self.table.screen is not self.table.app.screen:
+            return FOCUS_SECONDS if self.focus else COVERED_SECONDS
+        due = self._next_due()
+        if due is None:
+            return IDLE_SECONDS
+        return min(IDLE_SECONDS, max(SOON, due - time.monotonic()))
 
     # --- OOM ----------------------------------------------------------------------------------------
     def saw(self, containers: Iterable[ContainerSummary]) -> bool:
@@ -224,7 +274,8 @@ class ResourceWatch:
             self.oom_events.pop(cid, None)
             self.usage.pop(cid, None)
             self._checked.discard(cid)
-            self._resting.pop(cid, None)
+            self._rest.pop(cid, None)
+            self._due.pop(cid, None)
 
     def oom_limit(self, cid: str) -> int | None:
         """The memory limit of a container marked for OOM (0: no limit), None when unmarked."""
