@@ -9,10 +9,18 @@ import socket
 import threading
 
 
+def engine_socket() -> str:
+    """The socket of the engine the tests use: DOCKER_HOST's when it names one (a private engine,
+    scripts/private_engine.sh), else the default. The proxy must front the same engine as the
+    `engine` fixture, or a test's containers are on one engine and the app looks at another."""
+    host = os.environ.get("DOCKER_HOST", "")
+    return host.removeprefix("unix://") if host.startswith("unix://") else "/var/run/docker.sock"
+
+
 class SocketProxy:
-    def __init__(self, path: str, upstream: str = "/var/run/docker.sock") -> None:
+    def __init__(self, path: str, upstream: str | None = None) -> None:
         self.path = path
-        self.upstream = upstream
+        self.upstream = upstream or engine_socket()
         self._listener: socket.socket | None = None
         self._conns: set[socket.socket] = set()
         self._lock = threading.Lock()
