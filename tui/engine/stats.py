@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HISTORY = 60  # readings kept per container for the resources screen
-PARALLEL = 8  # requests in flight at once: docker-py's connection pool holds 10
+PARALLEL = 2  # requests in flight at once (each reading takes ~1 s: 2 a second, above the budget of
+# PER_READING in tui/ui/resource_watch.py); each keeps a pooled connection (a socket) open
 
 
 def _int(value: Any) -> int | None:
@@ -185,7 +186,6 @@ class StatsReader:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._client: docker.DockerClient | None = None
-        self._pool = ThreadPoolExecutor(PARALLEL, thread_name_prefix="jtui-stats")
         self._lock = threading.Lock()
         self._last: dict[str, StatsSample] = {}
         self.history: dict[str, deque[Usage]] = {}
@@ -212,14 +212,22 @@ class StatsReader:
         ids = list(dict.fromkeys(container_ids))
         if not ids:
             return {}
-        futures = {cid: self._pool.submit(self._read_one, cid) for cid in ids}
+        # Threads for this round only: a pool kept between rounds held its 8 threads (stacks,
+        # malloc arenas) for good after one busy round, in an idle jtui (tests/terminal/test_soak.py
+        # counts threads). Starting a thread costs ~0.1 ms; a reading takes about a second.
+        with ThreadPoolExecutor(min(PARALLEL, len(ids)), thread_name_prefix="jtui-stats") as pool:
+            futures = {cid: pool.submit(self._read_one, cid) for cid in ids}
+            results: dict[str, StatsSample | None | EngineError] = {}
+            for cid, future in futures.items():
+                try:
+                    results[cid] = future.result()
+                except EngineError as exc:  # one container's failure must not hide the others
+                    results[cid] = exc
         out: dict[str, Usage] = {}
         first_error: EngineError | None = None
-        for cid, future in futures.items():
-            try:
-                sample = future.result()
-            except EngineError as exc:  # one container's failure must not hide the others
-                first_error = first_error or exc
+        for cid, sample in results.items():
+            if isinstance(sample, EngineError):
+                first_error = first_error or sample
                 continue
             if sample is None:
                 self._forget(cid)
@@ -252,7 +260,7 @@ class StatsReader:
             return list(self.history.get(container_id, ()))
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        # A round under way ends with its requests: the client closed here fails them at once.
         with self._lock:
             client, self._client = self._client, None
         if client is not None:
