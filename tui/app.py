@@ -21,6 +21,7 @@ from textual._context import active_app
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.compose import compose as textual_compose
+from textual.driver import Driver
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.notifications import SeverityLevel
@@ -189,6 +190,17 @@ class JtuiApp(App[int]):
         return self.main.log_pane
 
     # --- start and stop -----------------------------------------------------------------------
+    def get_driver_class(self) -> type[Driver]:
+        # Textual's terminal driver polls for keys 10 times a second: ours sleeps until one comes.
+        from textual.drivers.linux_driver import LinuxDriver
+
+        driver = super().get_driver_class()
+        if driver is LinuxDriver:
+            from .ui.quiet_driver import QuietLinuxDriver
+
+            return QuietLinuxDriver
+        return driver
+
     def get_default_screen(self) -> Screen[None]:
         return self.main
 

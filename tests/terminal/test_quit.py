@@ -77,7 +77,11 @@ def test_ctrl_c_quits_without_a_traceback(jtui, syn_drop):
 
 def test_ctrl_c_while_the_terminal_is_given_back_prints_no_traceback(jtui, syn_drop):
     """The case from the issue: q, then Ctrl+C while jtui is finishing, then Ctrl+C again."""
-    term = jtui("--host", f"tcp://127.0.0.1:{syn_drop}", wrap="{cmd}; echo jtui-exit=$?; sleep 60")
+    # jtui may be gone before a Ctrl+C (quitting can take under 0.1 s): the shell then gets it,
+    # and without the trap and the loop it would end the pane that holds what jtui printed.
+    term = jtui("--host", f"tcp://127.0.0.1:{syn_drop}",
+                wrap="trap 'echo ctrl-c-after-exit' INT; {cmd}; echo jtui-exit=$?; "
+                     "while :; do sleep 60; done")
     term.wait_for("connecting")
     time.sleep(1.5)
     term.keys("q")

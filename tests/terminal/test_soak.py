@@ -26,12 +26,11 @@ SIZES = [(200, 50), (120, 36), (160, 45), (90, 30), (200, 50)]
 RSS_GROWTH_MB = 50
 # Sockets of a dropped connection can stay open until Python's cycle collector frees what holds
 # them (the last error shown keeps its traceback): a few, not one per container or per event.
-# Since rows are read as soon as they are shown (issue 14), the end state holds 8-10 more
-# connections to the engine than the start (25-27 fds from 17, in 4 runs, not growing with the
-# churn; a gc.collect() at the reconnect did not release them): pooled keep-alive connections of
-# the clients, refilled after the reconnect. Which client holds them is not known yet. A leak
-# would grow with the 170 containers churned, by far more than this.
-FD_SLACK = 12
+# Until the clients shared one connection pool each (tui/engine/client.py, _OnePoolAdapter), the
+# end state held 8-10 more: docker-py keeps a pool, and its idle connection, per request URL, so
+# every container read (stats, inspect) after the final reconnect left a socket open. A leak would
+# grow with the 170 containers churned, by far more than this.
+FD_SLACK = 6
 # The flood: bursts of 100,000 numbered lines, a pause, again (about 40 MB of log in all).
 FLOOD = ["sh", "-c", 'for j in $(seq 1 30); do seq 1 100000 | sed "s/^/flood $j line /"; sleep 2; done; '
          "sleep 100000"]

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import docker
 import docker.errors
+from docker.transport import UnixHTTPAdapter
 from docker.types import Mount
 
 from .connection import Endpoint, resolve_endpoint
@@ -105,6 +106,31 @@ class ContainerSpec:
     shm_size: str = ""
 
 
+class _OnePoolAdapter(UnixHTTPAdapter):
+    """docker-py's unix-socket adapter, with one connection pool for all of a client's requests.
+
+    docker-py's own keeps a pool per request URL, path and query included (each container's
+    inspect and stats has its own), up to 25, and each pool keeps its last connection open for
+    good: after a reconnect with 15 containers on screen, jtui held 19 connections to the engine
+    (10 on the stats client: one per container read), 5 with one pool. With one pool a client
+    keeps as many idle connections as it had requests in flight at once, as tcp:// engines
+    already do (requests pools by host)."""
+
+    def get_connection(self, url: str, proxies: Any = None) -> Any:
+        return super().get_connection("http+docker://localhost", proxies)
+
+
+def _one_pool(client: docker.DockerClient) -> docker.DockerClient:
+    api = client.api
+    adapter = api.get_adapter(api.base_url)
+    if type(adapter) is UnixHTTPAdapter:
+        api.mount("http+docker://", _OnePoolAdapter(f"http+unix://{adapter.socket_path}",
+                                                    adapter.timeout,
+                                                    max_pool_size=adapter.max_pool_size))
+        adapter.close()  # holds the connection of the /version call made while creating the client
+    return client
+
+
 def _with_ssh_reason(error: EngineError, endpoint: Endpoint) -> EngineError:
     """docker-py only says "Connection aborted" when ssh fails; ssh's own words say why."""
     said = ssh_said() if endpoint.is_ssh else ""
@@ -160,10 +186,11 @@ class Engine:
     def _make_client(endpoint: Endpoint, timeout: int, version: str | None = None) -> docker.DockerClient:
         try:
             if endpoint.from_env:
-                return docker.from_env(timeout=timeout, version=version, use_ssh_client=endpoint.is_ssh)
-            return docker.DockerClient(base_url=endpoint.url, tls=endpoint.tls or False,
-                                       timeout=timeout, version=version,
-                                       use_ssh_client=endpoint.is_ssh)
+                return _one_pool(docker.from_env(timeout=timeout, version=version,
+                                                 use_ssh_client=endpoint.is_ssh))
+            return _one_pool(docker.DockerClient(base_url=endpoint.url, tls=endpoint.tls or False,
+                                                 timeout=timeout, version=version,
+                                                 use_ssh_client=endpoint.is_ssh))
         except Exception as exc:
             raise _with_ssh_reason(translate(exc, endpoint=endpoint.display), endpoint) from exc
 
