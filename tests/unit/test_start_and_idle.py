@@ -88,3 +88,22 @@ def test_age_changes_when_its_largest_unit_ticks_over():
     assert humanize.age_changes_in(now - timedelta(seconds=5.25), now, 10.0) == 0.75
     # A time in the future (clock skew) reads "0s" and moves on within a second.
     assert humanize.age_changes_in(now + timedelta(seconds=3), now) == 1.0
+
+
+def test_a_small_container_wandering_by_a_few_kib_is_quiet():
+    """An idle busybox reads 316 KiB, then 324 KiB (2.5 %): with a 1 % bound alone, 45 such rows
+    on screen were read every round, and jtui woke 13 times a second (issue 14)."""
+    from tui.engine.stats import Usage
+    from tui.ui.resource_watch import QUIET_MEMORY, is_quiet
+
+    def usage(cpu: float | None, kib: int | None) -> Usage:
+        return Usage(cpu_percent=cpu, memory_used=None if kib is None else kib * 1024,
+                     memory_limit=None)
+
+    assert is_quiet(usage(0.0, 316), usage(0.0, 324))
+    assert is_quiet(usage(0.1, 500 * 1024), usage(0.2, 504 * 1024))  # 0.8 % of 500 MiB
+    assert not is_quiet(usage(0.0, 500 * 1024), usage(0.0, 520 * 1024))  # a notebook growing
+    assert not is_quiet(usage(0.0, 316), usage(0.0, 316 + 2 * QUIET_MEMORY // 1024))
+    assert not is_quiet(usage(0.0, 316), usage(5.0, 316))  # busy
+    assert not is_quiet(None, usage(0.0, 316))  # a first reading: nothing to compare with
+    assert not is_quiet(usage(0.0, 316), usage(None, 316))  # CPU % needs two readings
