@@ -288,3 +288,149 @@ def test_jtui_launch_holds_the_ssh_forward_until_ctrl_c(remote, tmp_path):
         if proc.poll() is None:
             proc.kill()
         remote.docker("rm", "-f", name)
+
+
+def _live_dial_stdio() -> list[int]:
+    """PIDs of `ssh ... dial-stdio` processes of this test process still running (not zombies)."""
+    import subprocess
+
+    out = subprocess.run(["ps", "-ww", "-eo", "pid,ppid,stat,args"], capture_output=True, text=True).stdout
+    rows = [line.split(None, 3) for line in out.splitlines()[1:]]
+    return [int(r[0]) for r in rows if len(r) == 4 and r[1] == str(os.getpid())
+            and "dial-stdio" in r[3] and not r[2].startswith("Z")]
+
+
+def _remote_dial_stdio(remote) -> list[int]:
+    """PIDs of the `docker system dial-stdio` processes under this rig's sshd."""
+    import subprocess
+
+    out = subprocess.run(["ps", "-ww", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout
+    rows = [line.split(None, 2) for line in out.splitlines()[1:]]
+    parent = {int(r[0]): int(r[1]) for r in rows}
+    sshd = int((remote.root / "sshd.pid").read_text())
+
+    def under_sshd(pid: int) -> bool:
+        while pid > 1:
+            pid = parent.get(pid, 0)
+            if pid == sshd:
+                return True
+        return False
+
+    return [int(r[0]) for r in rows if len(r) == 3 and r[2].startswith("docker system dial-stdio")
+            and under_sshd(int(r[0]))]
+
+
+def test_engine_calls_over_ssh_keep_their_ssh_connection(remote, spec_factory, monkeypatch):
+    """docker-py with the system ssh client started a new `ssh` (a full handshake, ~0.2 s) for
+    every engine call. The connections are kept now; one whose ssh ended (after an exec took it
+    over, the ssh killed, the remote's dial-stdio gone) is never handed out again, and closing
+    the engine ends every ssh it started, a stream's too."""
+    import signal
+    import threading
+    import time
+
+    from tui.engine import ContainerSpec, Engine, EngineError, streams
+
+    started: list = []
+    real_popen = streams._ssh_popen
+
+    def counting_popen(args, **kwargs):
+        proc = real_popen(args, **kwargs)
+        started.append(proc)
+        return proc
+
+    monkeypatch.setattr(streams, "_ssh_popen", counting_popen)
+    engine = Engine.connect(host=remote.url, timeout=20)
+    try:
+        c = engine.create_and_start(ContainerSpec(image=STACK, name=spec_factory().name,
+                                                  command=["sh", "-c", "while true; do echo tick; sleep 1; done"]))
+        before = len(started)
+        for _ in range(20):
+            assert engine.inspect_container(c.id).summary.running
+        engine.list_containers()
+        engine.ping()
+        assert len(started) - before <= 2, len(started) - before
+        # An exec takes its connection over (dial-stdio ends with it): the calls after it work.
+        for i in range(3):
+            assert engine.exec_capture(c.id, ["echo", str(i)]) == (0, f"{i}\n")
+            assert engine.inspect_container(c.id).summary.running
+        # The kept ssh killed: the next call notices and starts another.
+        for proc in started:
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+        time.sleep(0.2)
+        assert engine.inspect_container(c.id).summary.running
+        # The remote's dial-stdio killed (the engine side of the connection went away).
+        remote_side = _remote_dial_stdio(remote)
+        assert remote_side
+        for pid in remote_side:
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        assert engine.inspect_container(c.id).summary.running
+        # Calls from several threads at once.
+        errors: list[Exception] = []
+
+        def calls() -> None:
+            try:
+                for _ in range(10):
+                    engine.inspect_container(c.id)
+                    engine.list_containers()
+            except Exception as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=calls) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == []
+        # A followed log still open when the engine closes.
+        logs = engine.logs(c.id, tail=1)
+
+        def read_logs() -> None:
+            try:
+                for _ in logs:
+                    pass
+            except EngineError:  # its connection ended under it: that is the point
+                pass
+
+        reader = threading.Thread(target=read_logs, daemon=True)
+        reader.start()
+        time.sleep(1)
+        running = [p.pid for p in started if p.poll() is None]
+        assert len(running) >= 2 and set(running) <= set(_live_dial_stdio())
+    finally:
+        engine.close()
+        monkeypatch.undo()
+        streams.guard_ssh_transport()  # docker-py's ssh runs through the real _ssh_popen again
+    reader.join(10)
+    assert not reader.is_alive()
+    assert [p.pid for p in started if p.poll() is None] == []
+    assert not set(running) & set(_live_dial_stdio())
+    remote.docker("rm", "-f", c.id)
+
+
+def test_two_opens_of_one_forward_at_once_share_it(remote):
+    """A launch and the discovery of its new row open the row's forward at the same moment
+    (with engine calls over ssh now ~1 ms, they do): both get the one forward, and no ssh of a
+    replaced forward is left running."""
+    import subprocess
+    import threading
+
+    from tui.engine.tunnels import Tunnels
+
+    tunnels = Tunnels.for_endpoint(remote.url)
+    ports: list[int] = []
+    threads = [threading.Thread(target=lambda: ports.append(tunnels.open("row", "127.0.0.1", 22)))
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    try:
+        assert len(ports) == 3 and len(set(ports)) == 1 and len(tunnels) == 1
+    finally:
+        tunnels.close_all()
+    out = subprocess.run(["ps", "-ww", "--ppid", str(os.getpid()), "-o", "stat=,args="],
+                         capture_output=True, text=True).stdout
+    assert [line for line in out.splitlines() if f"127.0.0.1:{ports[0]}:" in line and not line.startswith("Z")] == []

@@ -3,22 +3,28 @@
 This is the only module that touches docker-py's private API (names starting with `_`). Each use
 sits in a small function below that says why the public API will not do. docker-py 7.x keeps
 these helpers stable (pyproject pins docker>=7.1,<8); tests/engine/test_boundary.py fails if a
-private docker-py name is used anywhere else in `tui/`.
+private docker-py name is used anywhere else in `tui/`. It also holds what makes docker-py's
+ssh:// transport (the system ssh client) fit a long-running app: no prompts, ssh's errors kept,
+and its connections kept between requests instead of one ssh per request.
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
+import select
 import struct
 import subprocess
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
+import urllib3.exceptions
+from docker.transport import sshconn
 from docker.types import CancellableStream
 
 from .errors import is_engine_failure, translate
@@ -75,7 +81,11 @@ def _ssh_popen(args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
     verification failed.", goes to a file jtui reads when the connection fails)."""
     global _ssh_errors
     if isinstance(args, list) and args and args[0] == "ssh":
-        args = ["ssh", "-o", "BatchMode=yes", *args[1:]]
+        # ServerAlive: the connections are kept between requests (_PooledSSHAdapter), and a
+        # pipe has no read timeout: over a network that died silently, ssh itself must notice
+        # (within ~30 s) and end, so that a request fails instead of waiting for good.
+        args = ["ssh", "-o", "BatchMode=yes", "-o", "ServerAliveInterval=10",
+                "-o", "ServerAliveCountMax=3", *args[1:]]
     if _ssh_errors is None:
         _ssh_errors = tempfile.TemporaryFile()
         atexit.register(_ssh_errors.close)
@@ -92,9 +102,11 @@ def guard_ssh_transport() -> None:
     The close: after an exec, `docker system dial-stdio` ends with the hijacked connection, and
     SSHSocket.close() writing to the dead ssh's stdin raised BrokenPipeError after the output
     was read (about one exec in three over ssh:// failed so), and again from a finaliser at exit."""
-    from docker.transport import sshconn
+    import docker.api.client as api_module
 
     sshconn.subprocess = SimpleNamespace(Popen=_ssh_popen, PIPE=subprocess.PIPE)
+    # Every client made from now on (the engine's, its stream clients) keeps its ssh processes.
+    api_module.SSHHTTPAdapter = _PooledSSHAdapter
     socket_class: Any = sshconn.SSHSocket
     if getattr(socket_class.close, "_jtui_guard", False):
         return
@@ -110,6 +122,153 @@ def guard_ssh_transport() -> None:
 
     close._jtui_guard = True  # type: ignore[attr-defined]
     socket_class.close = close
+
+
+class _PipeReader:
+    """An ssh process's stdout as one HTTP response reads it. http.client closes its reader when
+    a body ends; docker-py hands it the pipe itself, so every request ended its connection (and
+    its ssh). Closing this leaves the pipe to the next response on the same connection."""
+
+    def __init__(self, pipe: Any, channel: Any) -> None:
+        self._pipe = pipe
+        self.channel = channel  # where docker-py and _ssh_channel find the transport
+
+    def close(self) -> None:
+        pass
+
+    def flush(self) -> None:  # http.client flushes what it closes: a reader has nothing to
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pipe, name)
+
+
+class _SSHSocket(sshconn.SSHSocket):
+    def makefile(self, mode: str) -> Any:
+        return _PipeReader(super().makefile(mode), self)
+
+
+def _ssh_usable(sock: Any) -> bool:
+    """True while the `ssh ... dial-stdio` behind `sock` can carry another request: running,
+    its pipes open, and nothing to read between requests (an end of file: dial-stdio ended, as
+    it does after an exec or attach took the connection over, or when the engine or the link
+    went away). docker-py's SSHSocket wraps a socket that never connects: urllib3's check
+    (poll that socket) would call every connection dropped, docker-py's pool checks nothing."""
+    proc = getattr(sock, "proc", None)
+    if proc is None or proc.poll() is not None or proc.stdin.closed or proc.stdout.closed:
+        return False
+    try:
+        readable, _, _ = select.select([proc.stdout.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
+def _stop_ssh(sock: Any) -> None:
+    """End and reap the ssh process behind `sock` (none left running, none left a zombie). Safe
+    while another thread reads its output: that thread gets the end of file."""
+    proc = getattr(sock, "proc", None)
+    if proc is None:
+        return
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(2)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _end_ssh(sock: Any) -> None:
+    """_stop_ssh, and close its pipes (for a connection nobody else uses)."""
+    _stop_ssh(sock)
+    proc = getattr(sock, "proc", None)
+    if proc is None:
+        return
+    for pipe in (proc.stdin, proc.stdout):
+        try:
+            pipe.close()
+        except (OSError, ValueError):  # a pipe to a process that is gone
+            pass
+
+
+class _SSHConnection(sshconn.SSHConnection):
+    """One `ssh ... docker system dial-stdio`, kept for the next request while it is usable."""
+
+    def connect(self) -> None:
+        sock = _SSHSocket(self.ssh_host)
+        sock.settimeout(self.timeout)
+        sock.connect()
+        self.sock = sock
+
+    @property
+    def is_connected(self) -> bool:
+        return _ssh_usable(self.sock)
+
+    def close(self) -> None:
+        sock = self.sock
+        try:
+            super().close()
+        finally:
+            _end_ssh(sock)
+
+
+class _SSHPool(sshconn.SSHConnectionPool):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Also those in use (a stream's, an exec's): the pool's close ends their ssh too, so
+        # closing a client (Engine.close) leaves no ssh process behind.
+        self._made: weakref.WeakSet[_SSHConnection] = weakref.WeakSet()
+        self._made_lock = threading.Lock()
+        self._picked = threading.local()  # .reused: the last connection this thread got was kept
+
+    def _new_conn(self) -> _SSHConnection:
+        conn = _SSHConnection(None, self.timeout, self.ssh_host)
+        with self._made_lock:
+            self._made.add(conn)
+        return conn
+
+    def close(self) -> None:
+        super().close()  # the idle ones
+        with self._made_lock:
+            made = list(self._made)
+        for conn in made:
+            _stop_ssh(conn.sock)
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)
+        if conn.sock is not None and not conn.is_connected:
+            conn.close()  # its request starts a new ssh
+        self._picked.reused = conn.sock is not None
+        return conn
+
+    def urlopen(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().urlopen(method, url, *args, **kwargs)
+        except urllib3.exceptions.ProtocolError:
+            # A kept ssh can end just as it is picked (killed, the link or the engine gone: its
+            # end of file not there yet when looked at). A request that only reads is sent
+            # again, on a new ssh; one that changes something is not (it may have been done).
+            if method not in ("GET", "HEAD") or not getattr(self._picked, "reused", False):
+                raise
+            log.debug("a kept ssh connection ended under a %s; sent again", method)
+            return super().urlopen(method, url, *args, **kwargs)
+
+
+class _PooledSSHAdapter(sshconn.SSHHTTPAdapter):
+    """docker-py's ssh adapter, keeping its connections. With the system ssh client docker-py
+    made a new pool, so a new ssh process with its full handshake, for every request: ~200 ms
+    per engine call on a fast link (the docker CLI too keeps one connection for many calls)."""
+
+    def get_connection(self, url: str, proxies: Any = None) -> Any:
+        if self.ssh_client is not None:  # paramiko: docker-py's own pools already keep them
+            return super().get_connection(url, proxies)
+        with self.pools.lock:
+            pool = self.pools.get("ssh")
+            if pool is None:
+                pool = self.pools["ssh"] = _SSHPool(timeout=self.timeout, maxsize=self.max_pool_size,
+                                                    host=self.ssh_host)
+            return pool
 
 
 def ssh_said() -> str:

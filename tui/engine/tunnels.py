@@ -67,6 +67,7 @@ class Tunnels:
         self.ssh = ssh
         self._tunnels: dict[str, Tunnel] = {}
         self._lock = threading.Lock()
+        self._opening: dict[str, threading.Lock] = {}  # one open at a time per key
 
     @classmethod
     def for_endpoint(cls, url: str) -> Tunnels | None:
@@ -93,7 +94,17 @@ class Tunnels:
     def open(self, key: str, remote_host: str, remote_port: int,
              timeout: float = READY_TIMEOUT) -> int:
         """The local port forwarded to remote_host:remote_port on the engine's machine (opened
-        now, or the one already open for `key`). Raises TunnelFailed."""
+        now, or the one already open for `key`). Raises TunnelFailed.
+
+        Two callers for one key at once (a launch and the discovery of its new row) get the
+        same forward: without the gate each made one, the second replaced the first, whose
+        port the launch had shown, and its ssh was never closed."""
+        with self._lock:
+            gate = self._opening.setdefault(key, threading.Lock())
+        with gate:
+            return self._open(key, remote_host, remote_port, timeout)
+
+    def _open(self, key: str, remote_host: str, remote_port: int, timeout: float) -> int:
         if remote_host in ("", "0.0.0.0", "::"):
             remote_host = "127.0.0.1"  # published on every interface: loopback is one of them
         with self._lock:
