@@ -19,7 +19,7 @@ from .rows import Cells
 if TYPE_CHECKING:
     from ..app import JtuiApp
 
-RENDER_CACHE_LINES = 100  # lines of a table's render caches: a tall screen's worth, twice
+RENDER_CACHE_LINES = 100  # lines of a table's render caches: two screens of 50 lines (grown if taller)
 
 
 class KeyedTable(DataTable[Text]):
