@@ -28,6 +28,7 @@ from docker.transport import sshconn
 from docker.types import CancellableStream
 
 from .errors import is_engine_failure, translate
+from .tunnels import stop_process
 
 log = logging.getLogger(__name__)
 
@@ -168,15 +169,8 @@ def _stop_ssh(sock: Any) -> None:
     """End and reap the ssh process behind `sock` (none left running, none left a zombie). Safe
     while another thread reads its output: that thread gets the end of file."""
     proc = getattr(sock, "proc", None)
-    if proc is None:
-        return
-    if proc.poll() is None:
-        proc.terminate()
-    try:
-        proc.wait(2)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    if proc is not None:
+        stop_process(proc)
 
 
 def _end_ssh(sock: Any) -> None:

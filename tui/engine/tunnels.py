@@ -180,7 +180,9 @@ class Tunnels:
             return sum(1 for t in self._tunnels.values() if t.alive)
 
 
-def _end(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """End and reap an ssh process jtui started: SIGTERM, SIGKILL after 2 s; none is left
+    running or a zombie."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -188,5 +190,9 @@ def _end(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    stop_process(process)
     if process.stderr is not None:
         process.stderr.close()
