@@ -9,7 +9,6 @@ from datetime import datetime
 
 from textual import events
 from textual.binding import Binding
-from textual.content import Content
 from textual.widgets.button import ButtonVariant
 
 from .. import humanize
@@ -94,7 +93,7 @@ class ImageTable(KeyedTable):
             self.move_cursor(row=0, animate=False)
         extra = f" · filter '{self.filter_text}'" if self.filter_text else ""
         extra += " · by size" if self.by_size else ""
-        self.border_title = Content(
+        self.set_title(
             f"[2] Images ({len(self.images)} local · ◆ Jupyter · ○ catalog{extra})")
 
     NAVIGATION = frozenset({"up", "down", "j", "k", "g", "G", "pageup", "pagedown", "home", "end"})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
@@ -11,6 +11,8 @@ from textual import events
 from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding
 from textual.cache import LRUCache
+from textual.content import Content
+from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, RowDoesNotExist, RowKey
 
@@ -57,6 +59,8 @@ class KeyedTable(DataTable[Text]):
         # A narrow pane drops columns (`show_columns`) while the rows keep every cell.
         self._all_columns: tuple[str, ...] = ()
         self._shown: tuple[str, ...] | None = None
+        self._changed: set[RowKey] = set()  # rows whose cells changed in place, not drawn yet
+        self._title = ""
 
     def on_resize(self, event: events.Resize) -> None:
         # A table taller than half the caches would draw every line anew on each refresh.
@@ -64,6 +68,14 @@ class KeyedTable(DataTable[Text]):
         for cache in (self._row_render_cache, self._row_renderable_cache, self._line_cache):
             cache.grow(lines)
         self._cell_render_cache.grow(lines * 10)
+
+    def set_title(self, title: str) -> None:
+        """The border title, as text: names and filters are not ours, never markup. Textual
+        redraws the whole widget on each assignment, changed or not: every age tick and stats
+        reading redrew the 1,000-row table for the same words (issue 14)."""
+        if title != self._title:
+            self._title = title
+            self.border_title = Content(title)
 
     @property
     def jtui(self) -> JtuiApp:
@@ -118,15 +130,53 @@ class KeyedTable(DataTable[Text]):
             return True
         if old != cells:
             stored = list(old)
+            data = self._data[RowKey(key)]
             for i, (col, new, before) in enumerate(zip(columns, cells, old, strict=True)):
                 if new != before:
                     if self._shown is None or col in self._shown:
-                        self.update_cell(key, col, new)
+                        data[ColumnKey(col)] = new  # drawn by _redraw_changed, not update_cell
+                        self._changed.add(RowKey(key))
                     stored[i] = new
                     self._uncount(i, before)
                     self._count(i, new)
             self._rendered[key] = tuple(stored)
         return False
+
+    def _redraw_changed(self) -> None:
+        """Redraw the rows whose cells `_put` changed in place, and only those.
+
+        DataTable.update_cell (Textual 8.2) counts an update, and that count is part of the key
+        of every render cache: one new reading or age invalidated every line, and the table
+        was drawn anew, 45 lines of it at 200x50, even for a row scrolled out of view. With
+        1,000 containers that was most of an idle jtui's CPU (17 ms a redraw, the compositor
+        ~0.23 % of a core: a per-call count in the note of issue 14). Here only the changed
+        rows' entries leave the caches, and only the lines of those on screen are redrawn;
+        one off screen is drawn when it is scrolled to, from its new cells."""
+        changed, self._changed = self._changed, set()
+        if not changed:
+            return
+        changed &= self.rows.keys()
+        indexes = {self._row_locations.get(key) for key in changed}
+        header = self.header_height if self.show_header else 0
+        offsets = self._y_offsets  # virtual line (below the header) -> (row key, line in row)
+
+        def row_at(y: int) -> RowKey | None:
+            return offsets[y - header][0] if header <= y < header + len(offsets) else None
+
+        caches: list[tuple[LRUCache[Any, Any], Callable[[Any], bool]]] = [
+            (self._row_render_cache, lambda k: k[0] in changed),  # (row key, ...)
+            (self._cell_render_cache, lambda k: k[0] in changed),  # (row key, column key, ...)
+            (self._row_renderable_cache, lambda k: k[1] in indexes),  # (count, row index)
+            (self._line_cache, lambda k: row_at(k[0]) in changed),  # (virtual y, ...)
+        ]
+        for cache, stale in caches:
+            for cache_key in [k for k in cache.keys() if stale(k)]:
+                cache.discard(cache_key)
+        top = int(self.scroll_y)
+        width = max(self.size.width, self.virtual_size.width)
+        for line in range(top, min(len(offsets), top + self.size.height)):
+            if offsets[line][0] in changed:
+                self._refresh_region(Region(0, header + line, width, 1))
 
     def _drop(self, keys: list[str]) -> None:
         if not keys:
@@ -175,6 +225,7 @@ class KeyedTable(DataTable[Text]):
         self.sort(key=lambda values: position.get(id(values[0]), 1 << 30))
 
     def _finish(self, keep: str | None) -> None:
+        self._redraw_changed()
         self._fit_columns()
         if keep in self._rendered:
             index = self.get_row_index(keep)

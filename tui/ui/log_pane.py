@@ -141,13 +141,15 @@ class LinesArrived(Message):
 
 class LogEnded(Message):
     """The reader of `feed` stopped: `state` says it in a few words (the pane's title),
-    `detail` in full (the status line under the log), both in the user's words."""
+    `detail` in full (the status line under the log), both in the user's words; `complete`
+    when the container stopped, so that nothing more can come until it starts again."""
 
-    def __init__(self, feed: LogFeed, state: str, detail: str = "") -> None:
+    def __init__(self, feed: LogFeed, state: str, detail: str = "", complete: bool = False) -> None:
         super().__init__()
         self.feed = feed
         self.state = state
         self.detail = detail
+        self.complete = complete
 
 
 class SaveProgress(Message):
@@ -225,6 +227,9 @@ class LogPane(Vertical):
         self.feed = LogFeed(max_lines)
         self.feed.closed = True
         self.follow_state = "no container selected"
+        # The log was read to its end and the container stopped: a re-list does not open it
+        # again (the engine's start event does). Reset when a stream is closed on purpose.
+        self.complete = False
         self.status = ""  # the long reason behind follow_state, if any
         self.saving = ""  # a save in progress, in words
         self.log_view = LineView(id="log-view", max_lines=max_lines, wrap=wrap, format=self._format,
@@ -334,9 +339,10 @@ class LogPane(Vertical):
             lag_base = math.inf
         if feed.closed:
             return  # closed on purpose: nothing to say
+        complete = False
         if not state:
-            state, detail = self._why_ended(engine, container_id)
-        self.post_message(LogEnded(feed, state, detail))
+            state, detail, complete = self._why_ended(engine, container_id)
+        self.post_message(LogEnded(feed, state, detail, complete))
 
     def _pump(self, stream: Stream, feed: LogFeed, read_before: str,
               lag_base: float) -> str | tuple[str, str]:
@@ -381,16 +387,18 @@ class LogPane(Vertical):
             self._drain_timer.resume()  # ticks at once after a pause: no wait for the first line
 
     @staticmethod
-    def _why_ended(engine: Engine, container_id: str) -> tuple[str, str]:
-        """The stream ended by itself: the container stopped (with its exit code), or not."""
+    def _why_ended(engine: Engine, container_id: str) -> tuple[str, str, bool]:
+        """The stream ended by itself: the container stopped (with its exit code), or not; and
+        whether the log is complete (stopped: nothing more until a start)."""
         try:
             details = engine.inspect_container(container_id)
         except EngineError:
-            return "container stopped: log ended", ""
+            return "container stopped: log ended", "", True
         if details.summary.running:
-            return "log ended", "The engine ended the log stream while the container still runs."
+            return ("log ended", "The engine ended the log stream while the container still runs.",
+                    False)
         code = f" (exit code {details.exit_code})" if details.exit_code is not None else ""
-        return f"container stopped: log ended{code}", ""
+        return f"container stopped: log ended{code}", "", True
 
     def container_stopped(self) -> None:
         """The followed container stopped. Its stream ends by itself once the engine has sent
@@ -416,6 +424,7 @@ class LogPane(Vertical):
 
     def close_stream(self) -> None:
         feed = self.feed
+        self.complete = False
         with feed.lock:
             # A reader that has not stored its stream yet sees `closed` and closes it.
             feed.closed = True
@@ -434,6 +443,7 @@ class LogPane(Vertical):
         with self.feed.lock:
             self.feed.stream = None
         self.log_view.set_partial(None)
+        self.complete = message.complete
         self._set_state(message.state, message.detail)
 
     @property

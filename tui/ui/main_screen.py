@@ -305,10 +305,13 @@ class MainScreen(Screen[None]):
         for cid, _ in list(self.jtui.servers.items()):
             if cid not in self.containers.containers:
                 self.jtui.servers.forget(cid)
-        # After a reconnect the log stream was closed: resume where it stopped.
+        # After a reconnect the log stream was closed: resume where it stopped. A stopped
+        # container's log read to its end is not asked for again on each re-list (an inspect
+        # and a logs call every minute, and the pane's title redrawn, for nothing).
         selected = self.containers.selected
         engine = self.jtui.engine
-        if selected is not None and not self.log_pane.following and engine is not None:
+        if (selected is not None and not self.log_pane.following and not self.log_pane.complete
+                and engine is not None):
             same = self.log_pane.container is not None and self.log_pane.container.id == selected.id
             self.log_pane.follow(selected, engine, since=self.log_pane.last_timestamp if same else None)
         self.jtui.schedule_resync()

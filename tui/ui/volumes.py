@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from textual.binding import Binding
-from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 
@@ -76,7 +75,7 @@ class VolumeTable(KeyedTable):
     def on_mount(self) -> None:
         for key, label in VOLUME_COLUMNS:
             self.add_column(label, key=key)
-        self.border_title = Content("[4] Volumes")
+        self.set_title("[4] Volumes")
 
     def on_focus(self) -> None:
         if time.monotonic() - self._read_at > STALE_SECONDS:
@@ -87,7 +86,7 @@ class VolumeTable(KeyedTable):
         self.volumes = {}
         self._read_at = 0.0
         self.apply_rows([], COLUMN_KEYS, keep=None)
-        self.border_title = Content("[4] Volumes")
+        self.set_title("[4] Volumes")
 
     def containers_changed(self) -> None:
         """A container came or went, so who uses which volume may have changed: read again now
@@ -137,7 +136,7 @@ class VolumeTable(KeyedTable):
         self.apply_rows(rows, COLUMN_KEYS, keep=self.selected_key)
         total = sum(v.size or 0 for v in message.volumes)
         used = sum(1 for v in message.volumes if v.in_use)
-        self.border_title = Content(f"[4] Volumes ({len(rows)} · {used} in use · "
+        self.set_title(f"[4] Volumes ({len(rows)} · {used} in use · "
                                     f"{humanize.size(total)})")
 
     @property
