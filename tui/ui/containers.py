@@ -127,7 +127,7 @@ class ContainerTable(KeyedTable):
 
     def on_mount(self) -> None:
         for key, label in CONTAINER_COLUMNS:
-            self.add_column(label, key=key)
+            self.add_column(Text(label), key=key)
         self._all_columns = COLUMN_KEYS
         self._update_title()
         self.kernel_watch.start()

@@ -94,8 +94,8 @@ class DetailsScreen(ModalScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.table.add_column("Field", key="field")
-        self.table.add_column("Value", key="value")
+        self.table.add_column(Text("Field"), key="field")
+        self.table.add_column(Text("Value"), key="value")
         self.table.focus()
         load = self._load
 

@@ -74,7 +74,7 @@ class DiskScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         for key, label in (("kind", "Type"), ("count", "Total"), ("active", "Active"),
                            ("size", "Size"), ("free", "Reclaimable")):
-            self.table.add_column(label, key=key)
+            self.table.add_column(Text(label), key=key)
         self.menu.focus()
         self.action_reload()
 

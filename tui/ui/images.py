@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
+from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.widgets.button import ButtonVariant
@@ -53,7 +54,7 @@ class ImageTable(KeyedTable):
 
     def on_mount(self) -> None:
         for key, label in IMAGE_COLUMNS:
-            self.add_column(label, key=key)
+            self.add_column(Text(label), key=key)
         # Not mounted until this handler returns: draw the catalog right after.
         self.call_after_refresh(self.sync)
 

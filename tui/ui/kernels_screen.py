@@ -320,7 +320,7 @@ class KernelsScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#kernels-table", DataTable)
         for key, label in COLUMNS:
-            table.add_column(label, key=key)
+            table.add_column(Text(label), key=key)
         table.focus()
         self.fetch()
         self.set_interval(REFRESH_SECONDS, self.fetch)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.timer import Timer
@@ -74,7 +75,7 @@ class VolumeTable(KeyedTable):
 
     def on_mount(self) -> None:
         for key, label in VOLUME_COLUMNS:
-            self.add_column(label, key=key)
+            self.add_column(Text(label), key=key)
         self.set_title("[4] Volumes")
 
     def on_focus(self) -> None:
