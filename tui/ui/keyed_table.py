@@ -130,12 +130,13 @@ class KeyedTable(DataTable[Text]):
             return True
         if old != cells:
             stored = list(old)
-            data = self._data[RowKey(key)]
+            row_key = RowKey(key)
+            data = self._data[row_key]
             for i, (col, new, before) in enumerate(zip(columns, cells, old, strict=True)):
                 if new != before:
                     if self._shown is None or col in self._shown:
                         data[ColumnKey(col)] = new  # drawn by _redraw_changed, not update_cell
-                        self._changed.add(RowKey(key))
+                        self._changed.add(row_key)
                     stored[i] = new
                     self._uncount(i, before)
                     self._count(i, new)

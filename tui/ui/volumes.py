@@ -137,8 +137,7 @@ class VolumeTable(KeyedTable):
         self.apply_rows(rows, COLUMN_KEYS, keep=self.selected_key)
         total = sum(v.size or 0 for v in message.volumes)
         used = sum(1 for v in message.volumes if v.in_use)
-        self.set_title(f"[4] Volumes ({len(rows)} · {used} in use · "
-                                    f"{humanize.size(total)})")
+        self.set_title(f"[4] Volumes ({len(rows)} · {used} in use · {humanize.size(total)})")
 
     @property
     def selected_volume(self) -> VolumeInfo | None:
